@@ -1,0 +1,317 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/store"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// rss renders a feed with episodes numbered from..to, newest first.
+func rss(from, to int, extra string) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>Test Show</title>` + extra)
+	for n := to; n >= from; n-- {
+		fmt.Fprintf(&b, `<item><title>#%d Episode %d</title><guid>ep-%d</guid><pubDate>%s</pubDate><enclosure url="https://media.example.org/%d.mp3" type="audio/mpeg" length="1"/><itunes:episode>%d</itunes:episode><description>Notes %d</description></item>`,
+			n, n, n, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n).Format(time.RFC1123Z), n, n, n)
+	}
+	b.WriteString(`</channel></rss>`)
+	return b.String()
+}
+
+// feedServer serves a scripted feed with ETag support.
+type feedServer struct {
+	mu      sync.Mutex
+	body    string
+	status  int
+	headers map[string]string
+	hits    int
+}
+
+func (s *feedServer) set(status int, body string, headers map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status, s.body, s.headers = status, body, headers
+}
+
+func (s *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hits++
+	for k, v := range s.headers {
+		w.Header().Set(k, v)
+	}
+	if s.status != http.StatusOK {
+		w.WriteHeader(s.status)
+		return
+	}
+	etag := fmt.Sprintf(`"%d"`, len(s.body))
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	io.WriteString(w, s.body)
+}
+
+type harness struct {
+	db     *store.DB
+	clock  *clock
+	poller *Poller
+	srv    *feedServer
+	url    string
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
+	db, err := store.Open(ctx, store.Memory, store.Options{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	fs := &feedServer{status: http.StatusOK}
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	h := &harness{db: db, clock: c, srv: fs, url: srv.URL + "/feed.xml"}
+	h.poller = &Poller{
+		Store:    db,
+		Fetcher:  feeds.NewFetcher(feeds.FetcherOptions{Timeout: 2 * time.Second, Now: c.Now}),
+		Sources:  []FeedSource{{Name: "test", URL: h.url}},
+		Policy:   feeds.Policy{FloodLimit: 3},
+		Interval: 15 * time.Minute,
+		Logger:   quietLogger(),
+		Now:      c.Now,
+		Jitter:   func(time.Duration) time.Duration { return 0 },
+	}
+	f, err := db.EnsureFeed(ctx, "test", h.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.EnsureSubscription(ctx, store.Subscription{Platform: "fake", Channel: "C1", FeedID: f.ID}); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func (h *harness) poll(t *testing.T) PollReport {
+	t.Helper()
+	reps, _, err := h.poller.PollDue(context.Background(), true)
+	if err != nil {
+		t.Fatalf("PollDue: %v", err)
+	}
+	if len(reps) != 1 {
+		t.Fatalf("PollDue gave %d reports, want 1", len(reps))
+	}
+	return reps[0]
+}
+
+func (h *harness) feed(t *testing.T) store.Feed {
+	t.Helper()
+	f, err := h.db.FeedByName(context.Background(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestPollerStates(t *testing.T) {
+	h := newHarness(t)
+	h.srv.set(http.StatusOK, rss(1, 3, ""), nil)
+
+	r := h.poll(t)
+	if r.Status != StatusOK || len(r.New) != 3 || r.Deliveries != 0 || r.Reason != feeds.ReasonFirstPoll {
+		t.Fatalf("first poll = %+v, want 3 new, silent", r)
+	}
+	if f := h.feed(t); f.ETag == "" || !f.NextPollAt.Equal(h.clock.Now().Add(15*time.Minute)) {
+		t.Fatalf("after first poll: etag %q next %v", f.ETag, f.NextPollAt)
+	}
+
+	r = h.poll(t)
+	if r.Status != StatusNotModified {
+		t.Fatalf("unchanged feed: status %q, want not modified", r.Status)
+	}
+
+	h.srv.set(http.StatusOK, rss(1, 4, ""), nil)
+	if r = h.poll(t); r.Deliveries != 1 {
+		t.Fatalf("one new episode: %+v, want 1 delivery", r)
+	}
+
+	// Failures are recorded, back off, honour Retry-After, and clear on success.
+	h.srv.set(http.StatusTooManyRequests, "", map[string]string{"Retry-After": "3600"})
+	if r = h.poll(t); r.Status != StatusError || r.Err == nil {
+		t.Fatalf("429: %+v, want an error report", r)
+	}
+	f := h.feed(t)
+	if f.Failures != 1 || f.LastError == "" || f.NextPollAt.Before(h.clock.Now().Add(time.Hour)) {
+		t.Fatalf("after 429: failures %d, error %q, next %v; want 1, a message, an hour later", f.Failures, f.LastError, f.NextPollAt)
+	}
+	h.srv.set(http.StatusInternalServerError, "", nil)
+	h.poll(t)
+	if f = h.feed(t); f.Failures != 2 {
+		t.Fatalf("after 500: failures %d, want 2", f.Failures)
+	}
+	h.srv.set(http.StatusOK, "<html><body>not a feed</body></html>", nil)
+	h.poll(t)
+	if f = h.feed(t); f.Failures != 3 || !strings.Contains(f.LastError, "feed") {
+		t.Fatalf("after an HTML page: failures %d, error %q", f.Failures, f.LastError)
+	}
+	h.srv.set(http.StatusOK, rss(1, 4, ""), nil)
+	if r = h.poll(t); r.Status != StatusOK || r.Deliveries != 0 {
+		t.Fatalf("recovered: %+v, want ok and nothing new", r)
+	}
+	if f = h.feed(t); f.Failures != 0 || f.LastError != "" || !f.FailingSince.IsZero() {
+		t.Fatalf("recovered: failures %d error %q since %v", f.Failures, f.LastError, f.FailingSince)
+	}
+}
+
+func TestPollerFollowsNewFeedURL(t *testing.T) {
+	h := newHarness(t)
+	moved := &feedServer{status: http.StatusOK, body: rss(1, 3, "")}
+	srv2 := httptest.NewServer(moved)
+	defer srv2.Close()
+	h.srv.set(http.StatusOK, rss(1, 3, "<itunes:new-feed-url>"+srv2.URL+"/new.xml</itunes:new-feed-url>"), nil)
+	h.poll(t)
+	if got := h.feed(t).URL; got != srv2.URL+"/new.xml" {
+		t.Fatalf("URL after itunes:new-feed-url = %q, want the new URL", got)
+	}
+	moved.set(http.StatusOK, rss(1, 4, ""), nil)
+	if r := h.poll(t); r.Deliveries != 1 || moved.hits != 1 {
+		t.Fatalf("poll at the new URL: %+v (hits %d), want 1 delivery", r, moved.hits)
+	}
+}
+
+type fakeResolver struct {
+	url   string
+	err   error
+	calls int
+}
+
+func (r *fakeResolver) Resolve(context.Context, feeds.Query) (string, error) {
+	r.calls++
+	return r.url, r.err
+}
+
+func TestPollerResolvesByName(t *testing.T) {
+	h := newHarness(t)
+	h.srv.set(http.StatusOK, rss(1, 2, ""), nil)
+	res := &fakeResolver{url: h.url}
+	h.poller.Resolver = res
+	h.poller.Sources = []FeedSource{{Name: "test", Title: "Test Show", Author: "Someone"}}
+	h.db.EnsureFeed(context.Background(), "test", h.poller.Sources[0].Key())
+	if r := h.poll(t); r.Status != StatusOK {
+		t.Fatalf("poll by name: %+v", r)
+	}
+	h.poll(t)
+	if res.calls != 1 {
+		t.Fatalf("resolver called %d times, want 1 (the URL is stored)", res.calls)
+	}
+	// Failing for less than a day keeps the URL; after a day it is looked up again.
+	h.srv.set(http.StatusNotFound, "", nil)
+	h.poll(t)
+	h.clock.Add(23 * time.Hour)
+	h.poll(t)
+	if res.calls != 1 {
+		t.Fatalf("resolver called %d times within a day of failures, want 1", res.calls)
+	}
+	h.clock.Add(2 * time.Hour)
+	h.poll(t)
+	if res.calls != 2 {
+		t.Fatalf("resolver called %d times after a day of failures, want 2", res.calls)
+	}
+}
+
+// fakePoster records posts and fails as scripted.
+type fakePoster struct {
+	fail []error
+	got  []string
+}
+
+func (p *fakePoster) Post(_ context.Context, channel string, a Announcement) (string, error) {
+	if len(p.fail) > 0 {
+		err := p.fail[0]
+		p.fail = p.fail[1:]
+		if err != nil {
+			return "", err
+		}
+	}
+	var titles []string
+	for _, e := range a.Episodes {
+		titles = append(titles, e.Title)
+	}
+	p.got = append(p.got, channel+" "+a.Kind+" "+strings.Join(titles, ","))
+	return fmt.Sprintf("m%d", len(p.got)), nil
+}
+
+func TestDispatcher(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	h.srv.set(http.StatusOK, rss(1, 1, ""), nil)
+	h.poll(t)
+	h.srv.set(http.StatusOK, rss(1, 3, ""), nil)
+	h.poll(t)
+
+	poster := &fakePoster{fail: []error{&RetryAfterError{Err: errors.New("rate limited"), After: 30 * time.Second}}}
+	d := &Dispatcher{Store: h.db, Posters: map[string]Poster{"fake": poster}, Logger: quietLogger(), Now: h.clock.Now}
+	sent, err := d.DispatchDue(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) != 0 {
+		t.Fatalf("first dispatch sent %d, want 0 (the channel waits for Retry-After)", len(sent))
+	}
+	h.clock.Add(31 * time.Second)
+	if sent, _ = d.DispatchDue(ctx); len(sent) != 2 {
+		t.Fatalf("after Retry-After: sent %d, want 2", len(sent))
+	}
+	want := []string{"C1 episode Episode 2", "C1 episode Episode 3"}
+	if diff := cmp.Diff(want, poster.got); diff != "" {
+		t.Errorf("posts (-want +got):\n%s", diff)
+	}
+
+	// A permanent error gives the delivery up at once, with its reason.
+	h.srv.set(http.StatusOK, rss(1, 4, ""), nil)
+	h.poll(t)
+	poster.fail = []error{&PermanentError{Err: errors.New("channel_not_found")}}
+	d.DispatchDue(ctx)
+	dead, _ := h.db.Deliveries(ctx, store.StatusDead)
+	if len(dead) != 1 || dead[0].LastError != "channel_not_found" {
+		t.Fatalf("dead deliveries = %+v, want one with the reason", dead)
+	}
+	// A delivery for a platform with no adapter waits rather than dying.
+	d.Posters = nil
+	h.srv.set(http.StatusOK, rss(1, 5, ""), nil)
+	h.poll(t)
+	d.DispatchDue(ctx)
+	pend, _ := h.db.Deliveries(ctx, store.StatusPending)
+	if len(pend) != 1 || !strings.Contains(pend[0].LastError, "not configured") {
+		t.Fatalf("pending = %+v, want one waiting for its platform", pend)
+	}
+}

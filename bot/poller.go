@@ -1,0 +1,303 @@
+// Package bot is the runtime: the poll loop that turns feeds into recorded episodes
+// and enqueued deliveries, and the dispatcher that posts the outbox through the
+// platform adapters.
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/store"
+)
+
+// FeedSource is a feed as configured: by URL (or path), by title and author, or by
+// Apple Podcasts page.
+type FeedSource struct {
+	Name   string
+	URL    string
+	Title  string
+	Author string
+	Apple  string
+	// Backfill overrides the poller's policy for this feed's first poll when set.
+	Backfill *int
+}
+
+// Key is how the source is remembered; when it changes, the feed is resolved anew.
+func (s FeedSource) Key() string {
+	switch {
+	case s.URL != "":
+		return s.URL
+	case s.Apple != "":
+		return "apple:" + s.Apple
+	default:
+		return "name:" + s.Title + "|" + s.Author
+	}
+}
+
+// byName says whether the feed's URL comes from Apple's directory.
+func (s FeedSource) byName() bool { return s.URL == "" }
+
+// PollStore is what the poller needs from the store.
+type PollStore interface {
+	EnsureFeed(ctx context.Context, name, source string) (store.Feed, error)
+	SaveFeedState(ctx context.Context, f store.Feed) error
+	RecordPoll(ctx context.Context, feedID int64, parsed []feeds.Episode, p feeds.Policy) (store.PollResult, error)
+}
+
+// Fetcher fetches a feed document.
+type Fetcher interface {
+	Fetch(ctx context.Context, st feeds.FetchState) (feeds.FetchResult, error)
+}
+
+// Resolver finds a feed's URL from its name or Apple page.
+type Resolver interface {
+	Resolve(ctx context.Context, q feeds.Query) (string, error)
+}
+
+// Poller polls feeds and records what they hold.
+type Poller struct {
+	Store    PollStore
+	Fetcher  Fetcher
+	Resolver Resolver
+	Sources  []FeedSource
+	Policy   feeds.Policy
+	Interval time.Duration
+	Logger   *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Jitter spreads retries; a random fraction up to 20% when nil.
+	Jitter func(time.Duration) time.Duration
+}
+
+// resolveAgainAfter is how long a feed found by name must keep failing before its
+// URL is looked up again: directories change rarely, and every lookup costs them.
+const resolveAgainAfter = 24 * time.Hour
+
+// PollReport says what one poll of one feed did.
+type PollReport struct {
+	Feed string `json:"feed"`
+	URL  string `json:"url"`
+	// Status is "ok", "not modified" or "error".
+	Status string `json:"status"`
+	store.PollResult
+	Err error `json:"-"`
+}
+
+// Poll statuses.
+const (
+	StatusOK          = "ok"
+	StatusNotModified = "not modified"
+	StatusError       = "error"
+)
+
+func (p *Poller) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Poller) logger() *slog.Logger {
+	if p.Logger != nil {
+		return p.Logger
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+}
+
+// PollDue polls the feeds whose next poll time has come (every feed when all is
+// true) and returns what each did, and when the next poll is due. A feed's failure
+// is in its report, never a reason to stop polling the others.
+func (p *Poller) PollDue(ctx context.Context, all bool) ([]PollReport, time.Time, error) {
+	var reports []PollReport
+	next := p.now().Add(p.Interval)
+	for _, src := range p.Sources {
+		f, err := p.Store.EnsureFeed(ctx, src.Name, src.Key())
+		if err != nil {
+			return reports, next, fmt.Errorf("bot: poll: %w", err)
+		}
+		if !all && f.NextPollAt.After(p.now()) {
+			next = earliest(next, f.NextPollAt)
+			continue
+		}
+		r, f, err := p.pollOne(ctx, src, f)
+		if err != nil {
+			return reports, next, err
+		}
+		reports = append(reports, r)
+		next = earliest(next, f.NextPollAt)
+	}
+	return reports, next, nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// pollOne polls one feed. Only a store failure is returned as an error; a feed's own
+// failure is recorded in its state and report.
+func (p *Poller) pollOne(ctx context.Context, src FeedSource, f store.Feed) (PollReport, store.Feed, error) {
+	log := p.logger().With("feed", f.Name)
+	now := p.now()
+	policy := p.Policy
+	if src.Backfill != nil {
+		policy.Backfill = *src.Backfill
+	}
+	rep := PollReport{Feed: f.Name}
+	res, ferr := p.fetchAndRecord(ctx, src, &f, policy)
+	rep.URL = feeds.RedactURL(f.URL)
+	var retryAfter time.Duration
+	f.LastPolledAt = now
+	switch {
+	case ferr == nil:
+		if f.Failures > 0 {
+			log.Info("feed recovered", "after_failures", f.Failures)
+		}
+		f.Failures, f.FailingSince, f.LastError = 0, time.Time{}, ""
+		rep.Status = StatusOK
+		if res == nil {
+			rep.Status = StatusNotModified
+		} else {
+			rep.PollResult = *res
+		}
+	case isStoreError(ferr):
+		return rep, f, ferr
+	default:
+		if ctx.Err() != nil {
+			return rep, f, ctx.Err()
+		}
+		var fe *feeds.FetchError
+		if errors.As(ferr, &fe) {
+			retryAfter = fe.RetryAfter
+		}
+		f.Failures++
+		if f.FailingSince.IsZero() {
+			f.FailingSince = now
+		}
+		f.LastError = UserMessage(ferr)
+		rep.Status, rep.Err = StatusError, ferr
+		log.Warn("feed poll failed", "failures", f.Failures, "err", ferr)
+	}
+	f.NextPollAt = feeds.NextPoll(now, p.Interval, f.Failures, retryAfter, p.jitter())
+	if err := p.Store.SaveFeedState(ctx, f); err != nil {
+		return rep, f, fmt.Errorf("bot: poll %s: %w", f.Name, err)
+	}
+	if res != nil && (len(res.New) > 0 || res.Updated > 0) {
+		log.Info("feed polled", "new", len(res.New), "updated", res.Updated, "announced", res.Announced, "summary", res.Summary, "silent_reason", res.Reason)
+	}
+	return rep, f, nil
+}
+
+func (p *Poller) jitter() func(time.Duration) time.Duration {
+	if p.Jitter != nil {
+		return p.Jitter
+	}
+	return feeds.Jitter
+}
+
+// storeError marks errors that come from our database rather than from the feed.
+type storeError struct{ err error }
+
+func (e storeError) Error() string { return e.err.Error() }
+func (e storeError) Unwrap() error { return e.err }
+
+func isStoreError(err error) bool {
+	var se storeError
+	return errors.As(err, &se)
+}
+
+// fetchAndRecord resolves, fetches, parses and records one feed. It returns nil
+// results for a 304.
+func (p *Poller) fetchAndRecord(ctx context.Context, src FeedSource, f *store.Feed, policy feeds.Policy) (*store.PollResult, error) {
+	if err := p.resolve(ctx, src, f); err != nil {
+		return nil, err
+	}
+	res, err := p.Fetcher.Fetch(ctx, feeds.FetchState{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified})
+	if err != nil {
+		return nil, err
+	}
+	if res.ETag != "" || res.LastModified != "" || !res.NotModified {
+		f.ETag, f.LastModified = res.ETag, res.LastModified
+	}
+	if res.MovedTo != "" && res.MovedTo != f.URL {
+		p.logger().Info("feed moved permanently", "feed", f.Name, "to", feeds.RedactURL(res.MovedTo))
+		f.URL = res.MovedTo
+	}
+	if res.NotModified {
+		return nil, nil
+	}
+	feed, err := feeds.Parse(bytes.NewReader(res.Body))
+	if err != nil {
+		return nil, err
+	}
+	if feed.Title != "" {
+		f.Title = feed.Title
+	}
+	if nu := feed.NewFeedURL; nu != "" && nu != f.URL && isHTTPURL(nu) {
+		// The publisher says the feed lives elsewhere now; this poll's content is still
+		// good, the next poll goes to the new address.
+		p.logger().Info("feed announces a new URL", "feed", f.Name, "to", feeds.RedactURL(nu))
+		f.URL, f.ETag, f.LastModified = nu, "", ""
+	}
+	r, err := p.Store.RecordPoll(ctx, f.ID, feed.Episodes, policy)
+	if err != nil {
+		return nil, storeError{err}
+	}
+	return &r, nil
+}
+
+// resolve makes sure the feed has a URL, asking the directory for feeds configured
+// by name, and again when such a feed has failed for a day.
+func (p *Poller) resolve(ctx context.Context, src FeedSource, f *store.Feed) error {
+	if !src.byName() {
+		if f.URL == "" {
+			f.URL = src.URL
+		}
+		return nil
+	}
+	stale := !f.FailingSince.IsZero() && p.now().Sub(f.FailingSince) >= resolveAgainAfter
+	if f.URL != "" && !stale {
+		return nil
+	}
+	if p.Resolver == nil {
+		return fmt.Errorf("feed %s: configured by name, but no directory resolver is set", f.Name)
+	}
+	u, err := p.Resolver.Resolve(ctx, feeds.Query{Title: src.Title, Author: src.Author, ApplePage: src.Apple})
+	if err != nil {
+		if f.URL != "" {
+			// Keep polling the address we have rather than nothing.
+			p.logger().Warn("feed resolution failed; keeping the known URL", "feed", f.Name, "err", err)
+			return nil
+		}
+		return err
+	}
+	if u != f.URL {
+		p.logger().Info("feed resolved", "feed", f.Name, "url", feeds.RedactURL(u))
+		f.URL, f.ETag, f.LastModified = u, "", ""
+	}
+	return nil
+}
+
+// UserMessage is a poll error as an admin should read it: what failed and what to
+// do, without internals.
+func UserMessage(err error) string {
+	var fe *feeds.FetchError
+	if errors.As(err, &fe) {
+		return fe.UserMessage()
+	}
+	return err.Error()
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

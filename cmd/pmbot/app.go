@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/bot/console"
+	"github.com/pmbot/pmbot/commands"
+	"github.com/pmbot/pmbot/config"
+	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/store"
+)
+
+// directoryEnv points the Apple directory lookups elsewhere (tests use a fake).
+const directoryEnv = "PMBOT_DIRECTORY_URL"
+
+// app is the wired bot: every dependency built once, explicitly.
+type app struct {
+	cfg        config.Config
+	log        *slog.Logger
+	db         *store.DB
+	poller     *bot.Poller
+	dispatcher *bot.Dispatcher
+	console    *console.Adapter
+	router     *commands.Router
+}
+
+// loadConfig reads the configuration the command line asks for.
+func loadConfig(c cli, env []string) (config.Config, error) {
+	var cfg config.Config
+	var err error
+	if c.configPath != "" {
+		cfg, err = config.LoadFile(c.configPath, env)
+	} else {
+		cfg, err = config.Load(strings.NewReader(""), env)
+	}
+	if err != nil {
+		return config.Config{}, err
+	}
+	if len(c.feeds) > 0 {
+		cfg.Feeds = nil
+		for _, f := range c.feeds {
+			cfg.Feeds = append(cfg.Feeds, config.Feed{URL: f})
+		}
+		// Subscriptions name configured feeds; with feeds from the command line the
+		// console follows them all.
+		cfg.Subscriptions = nil
+		if c.db == "" {
+			cfg.Database = store.Memory
+		}
+		cfg.FillDefaults()
+		if err := cfg.Validate(); err != nil {
+			return config.Config{}, err
+		}
+	}
+	if c.db != "" {
+		cfg.Database = c.db
+	}
+	if c.logLevel != "" {
+		cfg.Log.Level = c.logLevel
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.Log.SlogLevel()}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// newApp opens the store and wires the poller, dispatcher, console and commands.
+// out is where the console prints (io.Discard for --json output).
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, env []string) (*app, error) {
+	db, err := store.Open(ctx, cfg.Database, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, db: db}
+	if err := a.subscribe(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	var sources []bot.FeedSource
+	for _, f := range cfg.Feeds {
+		sources = append(sources, bot.FeedSource{Name: f.Name, URL: f.URL, Title: f.Title, Author: f.Author, Apple: f.Apple, Backfill: f.Backfill})
+	}
+	a.poller = &bot.Poller{
+		Store:    db,
+		Fetcher:  feeds.NewFetcher(feeds.FetcherOptions{}),
+		Resolver: feeds.NewResolver(&http.Client{Timeout: 15 * time.Second}, lookupEnv(env, directoryEnv)),
+		Sources:  sources,
+		Policy:   feeds.Policy{Backfill: cfg.Backfill, FloodLimit: cfg.FloodLimit},
+		Interval: cfg.PollInterval.Duration,
+		Logger:   log.With("component", "poller"),
+	}
+	a.router = commands.NewRouter("/postmortem", commands.EpisodeCommands(a.catalog()))
+	a.console = &console.Adapter{Out: out, Router: a.router, Logger: log.With("component", "console")}
+	a.dispatcher = &bot.Dispatcher{
+		Store:   db,
+		Posters: map[string]bot.Poster{console.Platform: a.console},
+		Logger:  log.With("component", "dispatcher"),
+	}
+	return a, nil
+}
+
+func (a *app) Close() error { return a.db.Close() }
+
+// catalog is the episodes commands talk about: the first feed's, for now.
+func (a *app) catalog() bot.Catalog { return bot.Catalog{Store: a.db, Feed: a.cfg.Feeds[0].Name} }
+
+// subscribe records the configured subscriptions. With none configured and no chat
+// platform, the console follows every feed, so the bot shows something out of the box.
+func (a *app) subscribe(ctx context.Context) error {
+	subs := a.cfg.Subscriptions
+	if len(subs) == 0 && !a.cfg.HasSlack() && !a.cfg.HasDiscord() {
+		subs = []config.Subscription{{Platform: console.Platform, Channel: console.Channel, Language: a.cfg.Language}}
+	}
+	ids := make(map[string]int64, len(a.cfg.Feeds))
+	for _, f := range a.cfg.Feeds {
+		sf, err := a.db.EnsureFeed(ctx, f.Name, bot.FeedSource{URL: f.URL, Title: f.Title, Author: f.Author, Apple: f.Apple}.Key())
+		if err != nil {
+			return err
+		}
+		ids[f.Name] = sf.ID
+	}
+	for _, s := range subs {
+		for _, f := range a.cfg.Feeds {
+			if s.Feed != "" && s.Feed != f.Name {
+				continue
+			}
+			sched := ""
+			if s.Digest.IsEnabled() {
+				sched = s.Digest.Schedule
+			}
+			_, err := a.db.EnsureSubscription(ctx, store.Subscription{
+				Platform: s.Platform, Channel: s.Channel, FeedID: ids[f.Name], Language: s.Language,
+				DigestSchedule: sched, DigestTimeZone: s.Digest.TimeZone, Topics: s.Topics,
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ensureLoaded polls, once, every feed never read before, so a query command on a
+// fresh database (or an in-memory one) has episodes to answer from. A feed that
+// cannot be read is an error: the user asked about it.
+func (a *app) ensureLoaded(ctx context.Context) error {
+	for _, src := range a.poller.Sources {
+		f, err := a.db.FeedByName(ctx, src.Name)
+		if err != nil {
+			return err
+		}
+		if f.Polls > 0 {
+			continue
+		}
+		one := *a.poller
+		one.Sources = []bot.FeedSource{src}
+		reports, _, err := one.PollDue(ctx, true)
+		if err != nil {
+			return err
+		}
+		for _, r := range reports {
+			if r.Err != nil {
+				return fmt.Errorf("feed %s (%s): %s", r.Feed, r.URL, bot.UserMessage(r.Err))
+			}
+		}
+	}
+	return nil
+}
+
+func lookupEnv(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/bot/console"
+	"github.com/pmbot/pmbot/commands"
+	"github.com/pmbot/pmbot/config"
+	"github.com/pmbot/pmbot/feeds"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+func cmdVersion(_ context.Context, _ cli, _ io.Reader, stdout, _ io.Writer, _ []string) error {
+	v := version
+	if v == "" {
+		v = "(devel)"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+	}
+	_, err := fmt.Fprintf(stdout, "pmbot %s\n", v)
+	return err
+}
+
+func cmdCheckConfig(_ context.Context, c cli, _ io.Reader, stdout, _ io.Writer, env []string) error {
+	cfg, err := loadConfig(c, env)
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			// Every problem on its own line: the admin fixes them all in one go.
+			return errors.New(strings.TrimSpace(err.Error()))
+		}
+		return err
+	}
+	adapters := []string{}
+	if cfg.HasSlack() {
+		adapters = append(adapters, "slack")
+	}
+	if cfg.HasDiscord() {
+		adapters = append(adapters, "discord")
+	}
+	if len(adapters) == 0 {
+		adapters = append(adapters, "console")
+	}
+	fmt.Fprintf(stdout, "config OK\n  database: %s\n  poll interval: %s\n  adapters: %s\n  feeds:\n", cfg.RedactedDatabase(), cfg.PollInterval, strings.Join(adapters, ", "))
+	for _, f := range cfg.Feeds {
+		how := f.URL
+		switch {
+		case f.Apple != "":
+			how = "Apple page " + f.Apple
+		case f.URL == "":
+			how = fmt.Sprintf("%q by %s, through Apple's directory", f.Title, f.Author)
+		}
+		fmt.Fprintf(stdout, "    %s: %s\n", f.Name, feeds.RedactURL(how))
+	}
+	fmt.Fprintf(stdout, "  subscriptions: %d\n", len(cfg.Subscriptions))
+	return nil
+}
+
+// openApp loads the configuration and wires the bot for a command.
+func openApp(ctx context.Context, c cli, out, stderr io.Writer, env []string, quiet bool) (*app, error) {
+	cfg, err := loadConfig(c, env)
+	if err != nil {
+		return nil, err
+	}
+	if quiet && c.logLevel == "" {
+		// One-shot commands report what went wrong in one line of their own.
+		cfg.Log.Level = "error"
+	}
+	return newApp(ctx, cfg, newLogger(cfg, stderr), out, env)
+}
+
+func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Writer, env []string) error {
+	if len(c.args) > 0 {
+		return usageError{fmt.Sprintf("run takes no arguments (got %q)", strings.Join(c.args, " "))}
+	}
+	a, err := openApp(ctx, c, stdout, stderr, env, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	a.log.Info("pmbot running", "database", a.cfg.RedactedDatabase(), "feeds", len(a.cfg.Feeds), "poll_interval", a.cfg.PollInterval.String())
+	b := &bot.Bot{Poller: a.poller, Dispatcher: a.dispatcher, NextDue: a.db.NextDue, Logger: a.log}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.console.Serve(ctx, stdin)
+	}()
+	err = b.Run(ctx)
+	wg.Wait()
+	a.log.Info("pmbot stopped")
+	return err
+}
+
+// pollLine is one line of `poll --once --json`: one delivery made.
+type pollLine struct {
+	Platform string `json:"platform"`
+	Channel  string `json:"channel"`
+	Kind     string `json:"kind"`
+	GUID     string `json:"guid"`
+	Number   int    `json:"number"`
+	Title    string `json:"title"`
+	// Episodes is how many episodes a summary covers (1 for an announcement).
+	Episodes int `json:"episodes"`
+}
+
+func cmdPoll(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
+	if !c.once {
+		return usageError{"poll needs --once (the bot itself polls forever: use `pmbot run`)"}
+	}
+	out := stdout
+	if c.json {
+		out = io.Discard
+	}
+	a, err := openApp(ctx, c, out, stderr, env, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	reports, _, err := a.poller.PollDue(ctx, true)
+	if err != nil {
+		return err
+	}
+	sent, err := a.dispatcher.DispatchDue(ctx)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for _, s := range sent {
+		if !c.json {
+			continue
+		}
+		line := pollLine{Platform: s.Delivery.Subscription.Platform, Channel: s.Delivery.Subscription.Channel, Kind: s.Delivery.Kind, Episodes: len(s.Episodes)}
+		if n := len(s.Episodes); n > 0 {
+			newest := s.Episodes[n-1]
+			line.GUID, line.Number, line.Title = newest.GUID, newest.Number, newest.Title
+		}
+		if err := enc.Encode(line); err != nil {
+			return err
+		}
+	}
+	var failed []string
+	for _, r := range reports {
+		if r.Err != nil {
+			failed = append(failed, fmt.Sprintf("feed %s (%s): %s", r.Feed, r.URL, bot.UserMessage(r.Err)))
+		}
+	}
+	if len(failed) > 0 {
+		return errors.New(strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// episodeJSON is the stable JSON form of an episode (documented in the README).
+type episodeJSON struct {
+	Number          int             `json:"number"`
+	GUID            string          `json:"guid"`
+	Title           string          `json:"title"`
+	Published       string          `json:"published"`
+	DurationSeconds int             `json:"duration_seconds"`
+	AudioURL        string          `json:"audio_url"`
+	Link            string          `json:"link"`
+	Image           string          `json:"image"`
+	Summary         string          `json:"summary"`
+	Takeaways       []string        `json:"takeaways"`
+	Chapters        []feeds.Chapter `json:"chapters"`
+	Links           []feeds.Link    `json:"links"`
+}
+
+func toEpisodeJSON(ep feeds.Episode) episodeJSON {
+	j := episodeJSON{
+		Number: ep.Number, GUID: ep.GUID, Title: ep.Title, DurationSeconds: ep.DurationSeconds,
+		AudioURL: ep.AudioURL, Link: ep.Link, Image: ep.Image, Summary: ep.Notes.Summary,
+		Takeaways: nonNil(ep.Notes.Takeaways), Chapters: nonNil(ep.Notes.Chapters), Links: nonNil(ep.Notes.Links),
+	}
+	if !ep.Published.IsZero() {
+		j.Published = ep.Published.UTC().Format("2006-01-02T15:04:05Z07:00")
+	}
+	return j
+}
+
+// nonNil keeps JSON arrays arrays: a consumer should never have to handle null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// takeawaysJSON is the stable JSON form of `takeaways --json`.
+type takeawaysJSON struct {
+	Number    int      `json:"number"`
+	Title     string   `json:"title"`
+	Takeaways []string `json:"takeaways"`
+	// Source is "section", "list", "summary", or "" when the notes give nothing.
+	Source string `json:"source"`
+}
+
+// query opens the app, makes sure its feeds were read, and answers the command:
+// as JSON built from the episode the arguments name, or as the console's reply.
+func query(ctx context.Context, c cli, stdout, stderr io.Writer, env []string, toJSON func(feeds.Episode) any) error {
+	if len(c.args) == 0 {
+		return usageError{fmt.Sprintf("%s needs an episode: a number, `latest`, or words of its title", c.command)}
+	}
+	a, err := openApp(ctx, c, io.Discard, stderr, env, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.ensureLoaded(ctx); err != nil {
+		return err
+	}
+	if c.json {
+		ep, err := commands.Find(ctx, a.catalog(), c.args)
+		if err != nil {
+			return err
+		}
+		return writeJSON(stdout, toJSON(ep))
+	}
+	rep, err := a.router.Dispatch(ctx, commands.Request{Name: c.command, Args: c.args, Platform: console.Platform, ChannelID: console.Channel})
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	console.RenderReply(&b, rep)
+	_, err = io.WriteString(stdout, b.String())
+	return err
+}
+
+func cmdEpisode(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
+	return query(ctx, c, stdout, stderr, env, func(ep feeds.Episode) any { return toEpisodeJSON(ep) })
+}
+
+func cmdTakeaways(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
+	return query(ctx, c, stdout, stderr, env, func(ep feeds.Episode) any {
+		return takeawaysJSON{Number: ep.Number, Title: ep.Title, Takeaways: nonNil(ep.Notes.Takeaways), Source: ep.Notes.TakeawaysSource}
+	})
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

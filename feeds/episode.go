@@ -1,0 +1,94 @@
+// Package feeds is the podcast domain and its ingestion: what a feed and an episode
+// are, how a feed is fetched and parsed, how show notes are understood, and how an
+// episode is recognised again when its host rewrites it.
+package feeds
+
+import "time"
+
+// Episode types, from itunes:episodeType.
+const (
+	TypeFull    = "full"
+	TypeTrailer = "trailer"
+	TypeBonus   = "bonus"
+)
+
+// Feed is a parsed podcast feed: the channel and its episodes, newest first as the
+// feed lists them.
+type Feed struct {
+	Title       string
+	Author      string
+	Description string
+	Language    string
+	Link        string
+	Image       string
+	// NewFeedURL is the channel's <itunes:new-feed-url>: the publisher says the feed
+	// has moved there.
+	NewFeedURL string
+	Episodes   []Episode
+}
+
+// Episode is one item of a feed, normalised.
+type Episode struct {
+	GUID string
+	// Number is the episode number (itunes:episode, else "#N" in the title); 0 when the
+	// episode has none (a trailer, a bonus).
+	Number int
+	Season int
+	// Type is TypeFull, TypeTrailer or TypeBonus.
+	Type string
+	// Title is the display title, without a leading "#N" number.
+	Title string
+	// RawTitle is the title as the feed gives it.
+	RawTitle  string
+	Published time.Time
+	// DurationSeconds is 0 when the feed does not say.
+	DurationSeconds int
+	AudioURL        string
+	AudioType       string
+	AudioSize       int64
+	Link            string
+	// Image is the item's image, else the channel's.
+	Image string
+	// NotesHTML is the richest form of the notes the feed gives (content:encoded, else
+	// description, else itunes:summary); it may be plain text for feeds without markup.
+	NotesHTML string
+	// NotesText is the notes as plain text.
+	NotesText string
+	Language  string
+	// ChaptersURL is the item's podcast:chapters URL, when present.
+	ChaptersURL string
+	// Notes is what was understood from the show notes.
+	Notes Notes
+}
+
+// Notes is what the show notes say beyond their text: the key takeaways, the
+// chapters, the links and a short summary.
+type Notes struct {
+	Takeaways []string
+	// TakeawaysSource says where the takeaways came from: TakeawaysSection,
+	// TakeawaysList, TakeawaysSummary, or "" when there are none.
+	TakeawaysSource string
+	Chapters        []Chapter
+	Links           []Link
+	Summary         string
+}
+
+// Where takeaways come from, best source first.
+const (
+	TakeawaysSection = "section" // items under a "Points clés"/"Key takeaways" heading
+	TakeawaysList    = "list"    // a list the notes introduce ("en particulier :")
+	TakeawaysSummary = "summary" // the summary, when nothing better exists
+)
+
+// Chapter is a point in the episode with its title.
+type Chapter struct {
+	StartSeconds int    `json:"start_seconds"`
+	Title        string `json:"title"`
+}
+
+// Link is a link from the show notes with the section it appears in.
+type Link struct {
+	Text    string `json:"text"`
+	URL     string `json:"url"`
+	Section string `json:"section"`
+}

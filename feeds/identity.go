@@ -1,0 +1,115 @@
+package feeds
+
+import (
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Alias kinds. An alias is "kind:value"; two items sharing any alias are one episode.
+const (
+	AliasGUID      = "guid"
+	AliasEnclosure = "enclosure"
+	AliasNumber    = "number"
+	AliasTitleDay  = "title"
+)
+
+// Aliases returns the identity keys of an episode: its GUID, its normalised enclosure
+// URL, its episode number and its normalised title with publication day. Hosts that
+// migrate a feed rewrite GUIDs and enclosure URLs, rarely all four at once.
+func Aliases(ep Episode) []string {
+	out := make([]string, 0, 4)
+	if ep.GUID != "" {
+		out = append(out, AliasGUID+":"+ep.GUID)
+	}
+	if u := NormalizeEnclosureURL(ep.AudioURL); u != "" {
+		out = append(out, AliasEnclosure+":"+u)
+	}
+	if ep.Number > 0 && ep.Type != TypeTrailer && ep.Type != TypeBonus {
+		// Seasons restart their numbering; trailers and bonuses often reuse a number.
+		out = append(out, AliasNumber+":"+strconv.Itoa(ep.Season)+":"+strconv.Itoa(ep.Number))
+	}
+	if t := FoldTitle(ep.Title); t != "" && !ep.Published.IsZero() {
+		out = append(out, AliasTitleDay+":"+t+"|"+ep.Published.UTC().Format("2006-01-02"))
+	}
+	return out
+}
+
+// trackingParams are query parameters that hosts and ad networks add to enclosure
+// URLs; they change between fetches and say nothing about the file.
+var trackingParams = map[string]bool{
+	"utm_source": true, "utm_medium": true, "utm_campaign": true, "utm_term": true,
+	"utm_content": true, "ref": true, "source": true, "aid": true, "awcollectionid": true,
+	"awepisodeid": true, "feed": true, "cb": true, "_": true, "updated": true, "ts": true,
+	"dest-id": true, "from": true, "mc_cid": true, "mc_eid": true, "fbclid": true, "gclid": true,
+}
+
+// NormalizeEnclosureURL lower-cases scheme and host, drops the default port, the
+// fragment and tracking query parameters, and sorts what remains, so the same file
+// served with different tracking noise compares equal. Scheme differences
+// (http/https) are folded too: hosts flip between them.
+func NormalizeEnclosureURL(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return strings.ToLower(raw)
+	}
+	host := strings.ToLower(u.Hostname())
+	if p := u.Port(); p != "" && p != "80" && p != "443" {
+		host += ":" + p
+	}
+	q := u.Query()
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		if !trackingParams[strings.ToLower(k)] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(host)
+	b.WriteString(u.EscapedPath())
+	for i, k := range keys {
+		if i == 0 {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('&')
+		}
+		for j, v := range q[k] {
+			if j > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v))
+		}
+	}
+	return b.String()
+}
+
+// FoldTitle folds case, accents, punctuation and runs of spaces, so that cosmetic
+// edits of a title (an emoji, a typographic apostrophe) keep its identity.
+func FoldTitle(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			space = true
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,316 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+
+	"github.com/pmbot/pmbot/feeds"
+)
+
+// Episode is a stored episode.
+type Episode struct {
+	ID     int64
+	FeedID int64
+	feeds.Episode
+}
+
+// PollResult says what one recorded poll changed.
+type PollResult struct {
+	// New lists the episodes seen for the first time, in feed order.
+	New []Episode
+	// Updated counts known episodes whose content or GUID changed.
+	Updated int
+	// Announced counts the episodes announced (in one summary when Summary is true).
+	Announced int
+	Summary   bool
+	// Reason says why new episodes were not announced ("first poll", "host
+	// migration"), or "".
+	Reason string
+	// Deliveries counts the deliveries enqueued.
+	Deliveries int
+}
+
+// RecordPoll records the parsed episodes of one successful poll of a feed and, in the
+// same transaction, enqueues the deliveries the policy allows for every subscription
+// of the feed. So an episode is never recorded without its announcements, nor
+// announced twice: a crash before commit records nothing and the next poll sees it
+// again.
+func (d *DB) RecordPoll(ctx context.Context, feedID int64, parsed []feeds.Episode, p feeds.Policy) (PollResult, error) {
+	var res PollResult
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = d.recordPoll(ctx, tx, feedID, parsed, p)
+		return err
+	})
+	if err != nil {
+		return PollResult{}, fmt.Errorf("store: record poll of feed %d: %w", feedID, err)
+	}
+	return res, nil
+}
+
+type knownEpisode struct {
+	guid string
+	hash string
+}
+
+func (d *DB) recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, parsed []feeds.Episode, p feeds.Policy) (PollResult, error) {
+	now := d.now()
+	var polls int
+	if err := tx.QueryRowContext(ctx, `SELECT polls FROM feeds WHERE id = ?`, feedID).Scan(&polls); err != nil {
+		return PollResult{}, err
+	}
+	known, err := loadKnown(ctx, tx, feedID)
+	if err != nil {
+		return PollResult{}, err
+	}
+	aliases, err := loadAliases(ctx, tx, feedID)
+	if err != nil {
+		return PollResult{}, err
+	}
+	knownBefore := len(known)
+
+	var res PollResult
+	seen := make(map[int64]bool, len(parsed))
+	matched := 0
+	var fresh []feeds.Episode
+	newIDs := make(map[string]int64)
+	for _, ep := range parsed {
+		keys := feeds.Aliases(ep)
+		id := match(aliases, keys)
+		if id != 0 && seen[id] {
+			continue // the feed lists the same episode twice
+		}
+		data, err := json.Marshal(ep)
+		if err != nil {
+			return PollResult{}, err
+		}
+		sum := hashOf(data)
+		if id != 0 {
+			seen[id] = true
+			if _, old := known[id]; old {
+				matched++
+			}
+			k := known[id]
+			if k.hash != sum || k.guid != ep.GUID {
+				if _, err := tx.ExecContext(ctx, `UPDATE episodes SET guid = ?, number = ?, published = ?, title = ?, data = ?, hash = ? WHERE id = ?`,
+					ep.GUID, ep.Number, unix(ep.Published), ep.Title, string(data), sum, id); err != nil {
+					return PollResult{}, fmt.Errorf("update episode %q: %w", ep.GUID, err)
+				}
+				known[id] = knownEpisode{guid: ep.GUID, hash: sum}
+				res.Updated++
+			}
+			if err := addAliases(ctx, tx, feedID, id, keys, aliases); err != nil {
+				return PollResult{}, err
+			}
+			continue
+		}
+		r, err := tx.ExecContext(ctx, `INSERT INTO episodes (feed_id, guid, number, published, title, data, hash, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			feedID, ep.GUID, ep.Number, unix(ep.Published), ep.Title, string(data), sum, now.Unix())
+		if err != nil {
+			return PollResult{}, fmt.Errorf("insert episode %q: %w", ep.GUID, err)
+		}
+		id, err = r.LastInsertId()
+		if err != nil {
+			return PollResult{}, err
+		}
+		seen[id] = true
+		known[id] = knownEpisode{guid: ep.GUID, hash: sum}
+		if err := addAliases(ctx, tx, feedID, id, keys, aliases); err != nil {
+			return PollResult{}, err
+		}
+		fresh = append(fresh, ep)
+		newIDs[ep.GUID] = id
+		res.New = append(res.New, Episode{ID: id, FeedID: feedID, Episode: ep})
+	}
+
+	out := p.Decide(polls == 0, knownBefore, matched, fresh)
+	res.Reason, res.Summary, res.Announced = out.Reason, out.Summary, len(out.Announce)
+	if len(out.Announce) > 0 {
+		ids := make([]int64, len(out.Announce))
+		for i, ep := range out.Announce {
+			ids[i] = newIDs[ep.GUID]
+		}
+		n, err := enqueueAnnouncements(ctx, tx, feedID, ids, out.Summary, now.Unix())
+		if err != nil {
+			return PollResult{}, err
+		}
+		res.Deliveries = n
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE feeds SET polls = polls + 1 WHERE id = ?`, feedID); err != nil {
+		return PollResult{}, err
+	}
+	return res, nil
+}
+
+// match returns the episode any of the keys points to, GUID first.
+func match(aliases map[string]int64, keys []string) int64 {
+	for _, k := range keys {
+		if id, ok := aliases[k]; ok {
+			return id
+		}
+	}
+	return 0
+}
+
+func hashOf(b []byte) string {
+	h := fnv.New64a()
+	h.Write(b)
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+func loadKnown(ctx context.Context, tx *sql.Tx, feedID int64) (map[int64]knownEpisode, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, guid, hash FROM episodes WHERE feed_id = ?`, feedID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]knownEpisode)
+	for rows.Next() {
+		var id int64
+		var k knownEpisode
+		if err := rows.Scan(&id, &k.guid, &k.hash); err != nil {
+			return nil, err
+		}
+		out[id] = k
+	}
+	return out, rows.Err()
+}
+
+func loadAliases(ctx context.Context, tx *sql.Tx, feedID int64) (map[string]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT alias, episode_id FROM episode_aliases WHERE feed_id = ?`, feedID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]int64)
+	for rows.Next() {
+		var a string
+		var id int64
+		if err := rows.Scan(&a, &id); err != nil {
+			return nil, err
+		}
+		out[a] = id
+	}
+	return out, rows.Err()
+}
+
+// addAliases records the keys not yet known. A key that already names another
+// episode keeps naming it: first come, first kept.
+func addAliases(ctx context.Context, tx *sql.Tx, feedID, id int64, keys []string, aliases map[string]int64) error {
+	for _, k := range keys {
+		if _, ok := aliases[k]; ok {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO episode_aliases (feed_id, alias, episode_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, feedID, k, id); err != nil {
+			return fmt.Errorf("add alias: %w", err)
+		}
+		aliases[k] = id
+	}
+	return nil
+}
+
+const episodeColumns = `id, feed_id, data`
+
+func scanEpisode(row interface{ Scan(...any) error }) (Episode, error) {
+	var e Episode
+	var data string
+	if err := row.Scan(&e.ID, &e.FeedID, &data); err != nil {
+		return Episode{}, err
+	}
+	if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
+		return Episode{}, fmt.Errorf("episode %d: %w", e.ID, err)
+	}
+	return e, nil
+}
+
+func (d *DB) queryEpisodes(ctx context.Context, query string, args ...any) ([]Episode, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Episode
+	for rows.Next() {
+		e, err := scanEpisode(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Latest returns the n most recently published episodes of a feed, newest first.
+func (d *DB) Latest(ctx context.Context, feedID int64, n int) ([]Episode, error) {
+	eps, err := d.queryEpisodes(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? ORDER BY published DESC, id DESC LIMIT ?`, feedID, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: latest episodes: %w", err)
+	}
+	return eps, nil
+}
+
+// Episodes returns every episode of a feed, newest first.
+func (d *DB) Episodes(ctx context.Context, feedID int64) ([]Episode, error) {
+	eps, err := d.queryEpisodes(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? ORDER BY published DESC, id DESC`, feedID)
+	if err != nil {
+		return nil, fmt.Errorf("store: episodes: %w", err)
+	}
+	return eps, nil
+}
+
+// EpisodeByNumber returns the full episode numbered n (the newest, if a feed reuses
+// the number across seasons), or ErrNotFound.
+func (d *DB) EpisodeByNumber(ctx context.Context, feedID int64, n int) (Episode, error) {
+	eps, err := d.queryEpisodes(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? AND number = ? ORDER BY published DESC, id DESC LIMIT 1`, feedID, n)
+	if err != nil {
+		return Episode{}, fmt.Errorf("store: episode %d: %w", n, err)
+	}
+	if len(eps) == 0 {
+		return Episode{}, fmt.Errorf("store: episode %d: %w", n, ErrNotFound)
+	}
+	return eps[0], nil
+}
+
+// EpisodesByID returns the episodes with these ids, in the order given.
+func (d *DB) EpisodesByID(ctx context.Context, ids []int64) ([]Episode, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	eps, err := d.queryEpisodes(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: episodes by id: %w", err)
+	}
+	byID := make(map[int64]Episode, len(eps))
+	for _, e := range eps {
+		byID[e.ID] = e
+	}
+	out := make([]Episode, 0, len(ids))
+	for _, id := range ids {
+		e, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("store: episode id %d: %w", id, ErrNotFound)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// CountEpisodes returns how many episodes a feed has.
+func (d *DB) CountEpisodes(ctx context.Context, feedID int64) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM episodes WHERE feed_id = ?`, feedID).Scan(&n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: count episodes: %w", err)
+	}
+	return n, nil
+}
