@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -313,5 +314,94 @@ func TestDispatcher(t *testing.T) {
 	pend, _ := h.db.Deliveries(ctx, store.StatusPending)
 	if len(pend) != 1 || !strings.Contains(pend[0].LastError, "not configured") {
 		t.Fatalf("pending = %+v, want one waiting for its platform", pend)
+	}
+}
+
+// TestPollerHostileServers runs the poller against servers that misbehave in every
+// way the fetcher knows: each poll records a clear error in the feed's state and
+// schedules a retry, the poller keeps going, and a good answer afterwards recovers.
+func TestPollerHostileServers(t *testing.T) {
+	latin1 := "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Not\xedcias</title><item><title>Caf\xe9</title><guid>x1</guid></item></channel></rss>"
+	tests := []struct {
+		name      string
+		handler   http.HandlerFunc
+		wantError string // substring of the feed's last error; "" means success
+		minWait   time.Duration
+	}{
+		{"404", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, "404 Not Found: check the URL", 5 * time.Minute},
+		{"410", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) }, "410 Gone", 5 * time.Minute},
+		{"429 with Retry-After", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "7200")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}, "slow down", 2 * time.Hour},
+		{"503 with a date", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", time.Date(2026, 11, 27, 13, 0, 0, 0, time.UTC).Format(http.TimeFormat))
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}, "unavailable", 3 * time.Hour},
+		{"500", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) }, "500", 5 * time.Minute},
+		{"slow", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(2 * time.Second):
+			case <-r.Context().Done():
+			}
+		}, "did not answer", 5 * time.Minute},
+		{"endless body", func(w http.ResponseWriter, r *http.Request) {
+			chunk := []byte(strings.Repeat("<item>", 1024))
+			for r.Context().Err() == nil {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}, "larger than", 5 * time.Minute},
+		{"gzip bomb", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			gz := gzip.NewWriter(w)
+			zeros := make([]byte, 1<<20)
+			for i := 0; i < 64 && r.Context().Err() == nil; i++ {
+				gz.Write(zeros)
+			}
+			gz.Close()
+		}, "larger than", 5 * time.Minute},
+		{"redirect loop", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, r.URL.Path+"x", http.StatusFound)
+		}, "redirects in a loop", 5 * time.Minute},
+		{"HTML page", func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "<!DOCTYPE html><html><body>Welcome to our podcast site</body></html>")
+		}, "web page", 5 * time.Minute},
+		{"wrong charset", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/rss+xml; charset=ISO-8859-1")
+			io.WriteString(w, latin1)
+		}, "", 15 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			h.poller.Fetcher = feeds.NewFetcher(feeds.FetcherOptions{Timeout: 300 * time.Millisecond, MaxBody: 1 << 20, Now: h.clock.Now})
+			h.poller.Sources = []FeedSource{{Name: "test", URL: srv.URL + "/feed.xml"}}
+			h.db.EnsureFeed(context.Background(), "test", h.poller.Sources[0].URL)
+			r := h.poll(t)
+			f := h.feed(t)
+			if tt.wantError == "" {
+				if r.Err != nil || f.Title != "Notícias" {
+					t.Fatalf("poll = %v, title %q; want success and a decoded title", r.Err, f.Title)
+				}
+				return
+			}
+			if r.Status != StatusError || f.Failures != 1 || !strings.Contains(f.LastError, tt.wantError) {
+				t.Fatalf("after poll: status %q failures %d error %q; want an error containing %q", r.Status, f.Failures, f.LastError, tt.wantError)
+			}
+			if wait := f.NextPollAt.Sub(h.clock.Now()); wait < tt.minWait {
+				t.Errorf("next poll in %v, want at least %v", wait, tt.minWait)
+			}
+			// The server mends its ways: the next poll recovers.
+			h.poller.Sources[0].URL = h.url
+			h.db.EnsureFeed(context.Background(), "test", h.url)
+			h.srv.set(http.StatusOK, rss(1, 2, ""), nil)
+			if r := h.poll(t); r.Status != StatusOK {
+				t.Fatalf("recovery poll: %+v", r)
+			}
+		})
 	}
 }

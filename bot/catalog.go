@@ -44,7 +44,29 @@ func (c Catalog) Latest(ctx context.Context, n int) ([]feeds.Episode, error) {
 		return nil, err
 	}
 	eps, err := c.Store.Latest(ctx, id, n)
-	return unwrap(eps), err
+	if err != nil {
+		return nil, err
+	}
+	if len(eps) == 0 {
+		return nil, c.notReadYet(ctx)
+	}
+	return unwrap(eps), nil
+}
+
+// notReadYet explains an empty catalogue: still to be read, or failing, and why.
+func (c Catalog) notReadYet(ctx context.Context) error {
+	f, err := c.Store.FeedByName(ctx, c.Feed)
+	if err != nil {
+		return fmt.Errorf("bot: catalog: %w", err)
+	}
+	switch {
+	case f.LastError != "":
+		return commands.Errorf("no episodes yet: the feed could not be read (%s); next try at %s UTC", f.LastError, f.NextPollAt.UTC().Format("15:04"))
+	case f.Polls == 0:
+		return commands.Errorf("no episodes yet: the feed has not been read; try again in a minute")
+	default:
+		return commands.Errorf("no episodes: the feed lists none")
+	}
 }
 
 // ByNumber returns episode n, or commands.ErrNoEpisode.

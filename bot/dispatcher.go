@@ -72,7 +72,8 @@ type Sent struct {
 }
 
 const (
-	claimBatch = 50
+	// claimBatch is small so that one slow channel holds few deliveries in its lease.
+	claimBatch = 10
 	// claimLease bounds how long a post may take before another dispatcher may try
 	// the delivery again.
 	claimLease = 2 * time.Minute

@@ -191,8 +191,13 @@ func (p *Poller) pollOne(ctx context.Context, src FeedSource, f store.Feed) (Pol
 	if err := p.Store.SaveFeedState(ctx, f); err != nil {
 		return rep, f, fmt.Errorf("bot: poll %s: %w", f.Name, err)
 	}
-	if res != nil && (len(res.New) > 0 || res.Updated > 0) {
-		log.Info("feed polled", "new", len(res.New), "updated", res.Updated, "announced", res.Announced, "summary", res.Summary, "silent_reason", res.Reason)
+	switch {
+	case res != nil && res.Reason == feeds.ReasonFirstPoll:
+		log.Info("first poll: episodes recorded, only the newest `backfill` announced", "episodes", len(res.New), "announced", res.Announced)
+	case res != nil && res.Reason == feeds.ReasonHostMigration:
+		log.Warn("every item of the feed is new: taken for a host migration, nothing announced", "episodes", len(res.New))
+	case res != nil && (len(res.New) > 0 || res.Updated > 0):
+		log.Info("feed polled", "new", len(res.New), "updated", res.Updated, "announced", res.Announced, "summary", res.Summary)
 	}
 	return rep, f, nil
 }

@@ -104,7 +104,7 @@ func (r *Router) Commands() []Command { return r.commands }
 // nothing a user types can reach a renderer raw.
 func Parse(text string) (name string, args []string, err error) {
 	if len(text) > MaxText {
-		return "", nil, Errorf("that command is too long (%d characters; the limit is %d)", len(text), MaxText)
+		return "", nil, Errorf("that command is too long (%d bytes; the limit is %d)", len(text), MaxText)
 	}
 	text = strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' || r == '\r' {
@@ -180,7 +180,14 @@ func (r *Router) suggest(name string) string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	// A suggestion must be within half of what was typed ("x" is not a
+	// typo of "ep"); names whose lengths differ too much are not compared.
+	size := len([]rune(name))
+	bestD = min(bestD, size/2+1)
 	for _, n := range names {
+		if abs(size-len([]rune(n))) >= bestD {
+			continue
+		}
 		if d := distance(name, n); d < bestD {
 			best, bestD = r.byName[n].Name, d
 		}
@@ -188,9 +195,11 @@ func (r *Router) suggest(name string) string {
 	return best
 }
 
-// distance is the Levenshtein distance, on runes.
+// distance is the edit distance on runes, counting a swap of two neighbours
+// ("hlep") as one edit (optimal string alignment).
 func distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
+	prev2 := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {
@@ -204,10 +213,20 @@ func distance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(rb)]
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func clip(s string, n int) string {

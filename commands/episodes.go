@@ -72,7 +72,7 @@ func latest(ctx context.Context, cat Catalog, req Request) (Reply, error) {
 	if len(eps) == 0 {
 		return Reply{}, Errorf("no episodes yet: the feed has not been read, or is empty")
 	}
-	if n == 1 {
+	if len(eps) == 1 {
 		return Reply{Header: "Latest episode", Episodes: eps, Detail: true, Private: true}, nil
 	}
 	return Reply{Header: fmt.Sprintf("Latest %d episodes", len(eps)), Episodes: eps, Private: true}, nil
@@ -129,6 +129,11 @@ func Find(ctx context.Context, cat Catalog, args []string) (feeds.Episode, error
 		return eps[0], nil
 	}
 	if n, err := strconv.Atoi(strings.TrimPrefix(q, "#")); err == nil {
+		if n < 1 {
+			// Episodes are numbered from 1; the store keeps unnumbered ones (a
+			// trailer) as 0, which "episode 0" must not pick out.
+			return feeds.Episode{}, noEpisode(ctx, cat, n)
+		}
 		ep, err := cat.ByNumber(ctx, n)
 		if errors.Is(err, ErrNoEpisode) {
 			return feeds.Episode{}, noEpisode(ctx, cat, n)

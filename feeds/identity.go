@@ -5,9 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Alias kinds. An alias is "kind:value"; two items sharing any alias are one episode.
@@ -87,28 +84,6 @@ func NormalizeEnclosureURL(raw string) string {
 				b.WriteByte('&')
 			}
 			b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v))
-		}
-	}
-	return b.String()
-}
-
-// FoldTitle folds case, accents, punctuation and runs of spaces, so that cosmetic
-// edits of a title (an emoji, a typographic apostrophe) keep its identity.
-func FoldTitle(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			space = true
 		}
 	}
 	return b.String()

@@ -75,13 +75,15 @@ func NotesText(notes string) string {
 	return strings.TrimSpace(b.String())
 }
 
-// capInput keeps at most maxNotesBytes, cut on a rune boundary, so that every
-// later step is bounded.
-func capInput(s string) string {
-	if len(s) <= maxNotesBytes {
+// capInput keeps at most maxNotesBytes, so that every later step is bounded.
+func capInput(s string) string { return capInputAt(s, maxNotesBytes) }
+
+// capInputAt keeps at most n bytes of s, cut on a rune boundary.
+func capInputAt(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	s = s[:maxNotesBytes]
+	s = s[:n]
 	for len(s) > 0 && !utf8.RuneStart(s[len(s)-1]) {
 		s = s[:len(s)-1]
 	}

@@ -255,8 +255,7 @@ func htmlBlocks(s string) []nblock {
 					flush(blockPara, 0)
 				}
 			default:
-				// Inline element: words on either side must not be glued together
-				// only for elements that usually separate words.
+				// Other inline elements join words as they are; an image separates them.
 				if a == atom.Img || a == atom.Wbr {
 					cur.space()
 				}

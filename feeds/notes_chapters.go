@@ -75,6 +75,8 @@ type chapterCand struct {
 func chaptersOf(blocks []nblock) []Chapter {
 	var accepted []chapterCand
 	var inline []chapterCand
+	lines := map[int][]string{}
+blocks:
 	for bi, b := range blocks {
 		if b.boiler || b.kind == blockHeading {
 			continue
@@ -82,7 +84,11 @@ func chaptersOf(blocks []nblock) []Chapter {
 		if containsAny(fold(b.section), creditSectionWords) {
 			continue
 		}
-		for li, line := range strings.Split(b.text, "\n") {
+		lines[bi] = strings.Split(b.text, "\n")
+		for li, line := range lines[bi] {
+			if !hasStampHint(line) {
+				continue
+			}
 			for _, st := range findStamps(line) {
 				c := chapterCand{block: bi, line: li, stamp: st}
 				if st.colon && !st.lineStart {
@@ -92,7 +98,7 @@ func chaptersOf(blocks []nblock) []Chapter {
 				}
 			}
 			if len(accepted)+len(inline) > 4*maxChapters {
-				break
+				break blocks
 			}
 		}
 	}
@@ -129,7 +135,7 @@ func chaptersOf(blocks []nblock) []Chapter {
 		for j < len(accepted) && accepted[j].block == accepted[i].block && accepted[j].line == accepted[i].line {
 			j++
 		}
-		line := strings.Split(blocks[accepted[i].block].text, "\n")[accepted[i].line]
+		line := lines[accepted[i].block][accepted[i].line]
 		titleStamps(line, accepted[i:j])
 		i = j
 	}
@@ -161,12 +167,12 @@ func looksLikeClock(secs, width int) bool {
 // context, in order.
 func findStamps(line string) []stamp {
 	var all []stamp
-	for _, m := range primeBracketRe.FindAllStringSubmatchIndex(line, -1) {
+	for _, m := range primeBracketRe.FindAllStringSubmatchIndex(line, 4*maxChapters) {
 		if s, ok := primeSecs(line, m); ok {
 			all = append(all, stamp{start: m[0], end: m[1], secs: s})
 		}
 	}
-	for _, m := range primeBareRe.FindAllStringSubmatchIndex(line, -1) {
+	for _, m := range primeBareRe.FindAllStringSubmatchIndex(line, 4*maxChapters) {
 		if m[0] > 0 {
 			if r := prevRune(line, m[0]); unicode.IsLetter(r) || unicode.IsDigit(r) {
 				continue
@@ -176,7 +182,7 @@ func findStamps(line string) []stamp {
 			all = append(all, stamp{start: m[0], end: m[1], secs: s})
 		}
 	}
-	for _, m := range colonRe.FindAllStringSubmatchIndex(line, -1) {
+	for _, m := range colonRe.FindAllStringSubmatchIndex(line, 4*maxChapters) {
 		if m[0] > 0 {
 			if c := line[m[0]-1]; c >= '0' && c <= '9' || c == ':' || c == '.' || c == '/' || c == ',' {
 				continue
@@ -212,7 +218,7 @@ func findStamps(line string) []stamp {
 			continue
 		}
 		prefix := line[:st.start]
-		st.lineStart = strings.TrimLeft(prefix, " -–—•*·([#>|") == "" && utf8.RuneCountInString(prefix) <= 6
+		st.lineStart = len(prefix) <= 24 && strings.TrimLeft(prefix, " -–—•*·([#>|") == "" && utf8.RuneCountInString(prefix) <= 6
 		out = append(out, st)
 	}
 	return out
@@ -240,7 +246,13 @@ func atoiSafe(s string) int {
 
 // clockContext reports a colon time that is a time of day or part of a date-time.
 func clockContext(line string, start, end int) bool {
-	before := line[:start]
+	// Only the end of the line before the time matters; bounding it keeps
+	// lines with many times linear.
+	from := max(0, start-40)
+	for from < start && !utf8.RuneStart(line[from]) {
+		from++
+	}
+	before := line[from:start]
 	if dateBeforeRe.MatchString(before) {
 		return true
 	}
@@ -397,4 +409,25 @@ func cleanChapterTitle(s string, stripConnectors bool) string {
 		return ""
 	}
 	return capitalize(s)
+}
+
+// hasStampHint is a quick filter: a digit followed by ":" or a minute mark,
+// without which a line holds no timestamp (and the regexps need not run).
+func hasStampHint(line string) bool {
+	for i := 0; i+1 < len(line); i++ {
+		if line[i] < '0' || line[i] > '9' {
+			continue
+		}
+		j := i + 1
+		if line[j] == ' ' && j+1 < len(line) {
+			j++
+		}
+		switch {
+		case line[j] == ':' || line[j] == '\'':
+			return true
+		case strings.HasPrefix(line[j:], "’") || strings.HasPrefix(line[j:], "′"):
+			return true
+		}
+	}
+	return false
 }

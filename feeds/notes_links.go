@@ -80,6 +80,9 @@ func linksOf(blocks []nblock) []Link {
 		}
 		// Bare URLs outside anchors.
 		prevEnd = 0
+		if low := asciiLower(b.text); !strings.Contains(low, "http") && !strings.Contains(low, "mailto:") {
+			continue
+		}
 		for _, m := range bareURLRe.FindAllStringIndex(b.text, maxLinks) {
 			if inside(covered, m[0]) {
 				prevEnd = m[1]

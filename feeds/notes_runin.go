@@ -115,6 +115,9 @@ func matchPhraseAt(s string, i int, phrases []string) int {
 		}
 		words[nw] = w{fold(s[j:k]), k}
 		nw++
+		if nw == 1 && !anyPrefix(phrases, words[0].f) {
+			return -1 // most words start no phrase: stop before folding more
+		}
 		if k >= len(s) || s[k] != ' ' {
 			break
 		}
@@ -122,6 +125,9 @@ func matchPhraseAt(s string, i int, phrases []string) int {
 	}
 	best := -1
 	for _, p := range phrases {
+		if nw == 0 || !strings.HasPrefix(p, words[0].f) {
+			continue
+		}
 		pw := strings.Split(p, " ")
 		if len(pw) > nw {
 			continue
@@ -281,4 +287,13 @@ func splitLeadIn(b nblock, plain bool) []nblock {
 		return []nblock{pre, post}
 	}
 	return []nblock{b}
+}
+
+func anyPrefix(phrases []string, w string) bool {
+	for _, p := range phrases {
+		if strings.HasPrefix(p, w) && (len(p) == len(w) || p[len(w)] == ' ') {
+			return true
+		}
+	}
+	return false
 }

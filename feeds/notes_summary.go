@@ -84,7 +84,8 @@ func summaryOf(blocks []nblock) string {
 			}
 		}
 	}
-	s := oneLine(pick)
+	// Only the start can make the summary; don't split megabytes into sentences.
+	s := oneLine(capInputAt(pick, 8*maxSummaryLen))
 	if utf8.RuneCountInString(s) > 300 {
 		if ss := firstSentences(s, 2); len(ss) > 0 {
 			s = strings.Join(ss, " ")
@@ -95,10 +96,19 @@ func summaryOf(blocks []nblock) string {
 
 // isOnlyURLs reports whether a paragraph is nothing but URLs.
 func isOnlyURLs(s string) bool {
-	for _, f := range strings.Fields(s) {
-		l := strings.ToLower(f)
+	for s != "" {
+		s = strings.TrimLeftFunc(s, isSpaceRune)
+		if s == "" {
+			break
+		}
+		l := asciiLower(s[:min(len(s), 8)])
 		if !strings.HasPrefix(l, "http://") && !strings.HasPrefix(l, "https://") && !strings.HasPrefix(l, "www.") {
 			return false
+		}
+		if k := strings.IndexFunc(s, isSpaceRune); k >= 0 {
+			s = s[k:]
+		} else {
+			s = ""
 		}
 	}
 	return true

@@ -9,44 +9,6 @@ import (
 // Text helpers shared by the show-notes extractors: folding for phrase matching,
 // bullets, sentence and run-together splitting.
 
-// foldMap removes the accents French, German, Spanish and Portuguese notes use,
-// so that "Points clés", "POINTS CLES" and "points cles" compare equal.
-var foldMap = map[rune]string{
-	'à': "a", 'â': "a", 'ä': "a", 'á': "a", 'ã': "a", 'å': "a",
-	'ç': "c", 'é': "e", 'è': "e", 'ê': "e", 'ë': "e",
-	'î': "i", 'ï': "i", 'í': "i", 'ì': "i",
-	'ô': "o", 'ö': "o", 'ó': "o", 'ò': "o", 'õ': "o",
-	'ù': "u", 'û': "u", 'ü': "u", 'ú': "u", 'ÿ': "y", 'ñ': "n",
-	'œ': "oe", 'æ': "ae", 'ß': "ss",
-	'’': "'", '‘': "'", 'ʼ': "'", '`': "'", '´': "'",
-	'“': "\"", '”': "\"", '«': "\"", '»': "\"",
-	'\u00a0': " ", '\u202f': " ",
-}
-
-// fold lowercases s, removes accents and normalises apostrophes and spaces.
-func fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		r = unicode.ToLower(r)
-		if isSpaceRune(r) {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		if m, ok := foldMap[r]; ok {
-			b.WriteString(m)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // asciiLower lowercases ASCII letters only, which keeps byte offsets unchanged,
 // for searching ASCII markers in text.
 func asciiLower(s string) string {
@@ -248,7 +210,7 @@ func prevRune(s string, i int) rune {
 // "U.S.", "M.", "Dr.") rather than a sentence.
 func isAbbrevBefore(s string, i int) bool {
 	j := i
-	for j > 0 {
+	for j > 0 && i-j < 32 { // abbreviations are short; bounding keeps this linear
 		r, size := utf8.DecodeLastRuneInString(s[:j])
 		if isSpaceRune(r) || r == '(' || r == '"' || r == '\'' {
 			break
@@ -283,7 +245,7 @@ func isAbbrevBefore(s string, i int) bool {
 // inURLToken reports whether byte offset i of s lies in a URL-like token.
 func inURLToken(s string, i int) bool {
 	j := i
-	for j > 0 && j > i-2048 {
+	for j > 0 && j > i-256 { // bounded: a scheme further back is not looked for
 		r, size := utf8.DecodeLastRuneInString(s[:j])
 		if isSpaceRune(r) {
 			break
@@ -341,7 +303,7 @@ func splitGlued(s string) []string {
 	return out
 }
 
-// sentenceEnds returns the byte offsets where sentences of s start (after the
+// sentenceStarts returns the byte offsets where sentences of s start (after the
 // first): after ".", "!", "?" or "…" and spaces before a capital, digit or
 // quote, or at a glued boundary.
 func sentenceStarts(s string) []int {

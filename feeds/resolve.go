@@ -12,9 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // DefaultAppleBaseURL is the iTunes Search API, public and keyless.
@@ -100,7 +97,7 @@ func (r *Resolver) Resolve(ctx context.Context, q Query) (string, error) {
 		// author ourselves.
 		terms = append(terms, q.Title)
 	}
-	title, author := foldName(q.Title), nameWords(q.Author)
+	title, author := fold(q.Title), FoldTitle(q.Author)
 	for _, term := range terms {
 		v := url.Values{"media": {"podcast"}, "entity": {"podcast"}, "term": {term}, "limit": {"25"}}
 		results, err := r.get(ctx, "/search?"+v.Encode(), q)
@@ -111,10 +108,10 @@ func (r *Resolver) Resolve(ctx context.Context, q Query) (string, error) {
 			if res.FeedURL == "" {
 				continue
 			}
-			if foldName(res.CollectionName) != title && foldName(res.TrackName) != title {
+			if fold(res.CollectionName) != title && fold(res.TrackName) != title {
 				continue
 			}
-			if author != "" && !strings.Contains(" "+nameWords(res.ArtistName)+" ", " "+author+" ") {
+			if author != "" && !strings.Contains(" "+FoldTitle(res.ArtistName)+" ", " "+author+" ") {
 				continue
 			}
 			return res.FeedURL, nil
@@ -212,37 +209,4 @@ func ApplePodcastID(pageURL string) (int64, error) {
 		return id, nil
 	}
 	return 0, bad
-}
-
-// foldName makes titles comparable the way a person types them: case and accents ignored,
-// typographic apostrophes made plain, whitespace collapsed ("François  Paupier" ==
-// "francois paupier"). Other punctuation is kept: "Post-Mortem" is another show.
-func foldName(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue // the accent of a decomposed letter
-		case unicode.IsSpace(r):
-			space = true
-			continue
-		case r == '’' || r == '‘' || r == 'ʼ':
-			r = '\''
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
-
-// nameWords folds s and keeps only its words, so that an author can be found among several
-// names ("François Paupier, Jane Doe & Guests").
-func nameWords(s string) string {
-	return strings.Join(strings.FieldsFunc(foldName(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	}), " ")
 }

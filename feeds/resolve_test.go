@@ -244,11 +244,11 @@ func TestResolveFold(t *testing.T) {
 		{"", "", ""},
 	}
 	for _, tt := range tests {
-		if got := foldName(tt.in); got != tt.fold {
-			t.Errorf("foldName(%q) = %q, want %q", tt.in, got, tt.fold)
+		if got := fold(tt.in); got != tt.fold {
+			t.Errorf("fold(%q) = %q, want %q", tt.in, got, tt.fold)
 		}
-		if got := nameWords(tt.in); got != tt.words {
-			t.Errorf("nameWords(%q) = %q, want %q", tt.in, got, tt.words)
+		if got := FoldTitle(tt.in); got != tt.words {
+			t.Errorf("FoldTitle(%q) = %q, want %q", tt.in, got, tt.words)
 		}
 	}
 }

@@ -86,11 +86,7 @@ func (d *DB) recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, parsed []
 		if id != 0 && seen[id] {
 			continue // the feed lists the same episode twice
 		}
-		data, err := json.Marshal(ep)
-		if err != nil {
-			return PollResult{}, err
-		}
-		sum := hashOf(data)
+		sum := contentHash(ep)
 		if id != 0 {
 			seen[id] = true
 			if _, old := known[id]; old {
@@ -98,6 +94,10 @@ func (d *DB) recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, parsed []
 			}
 			k := known[id]
 			if k.hash != sum || k.guid != ep.GUID {
+				data, err := json.Marshal(ep)
+				if err != nil {
+					return PollResult{}, err
+				}
 				if _, err := tx.ExecContext(ctx, `UPDATE episodes SET guid = ?, number = ?, published = ?, title = ?, data = ?, hash = ? WHERE id = ?`,
 					ep.GUID, ep.Number, unix(ep.Published), ep.Title, string(data), sum, id); err != nil {
 					return PollResult{}, fmt.Errorf("update episode %q: %w", ep.GUID, err)
@@ -109,6 +109,10 @@ func (d *DB) recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, parsed []
 				return PollResult{}, err
 			}
 			continue
+		}
+		data, err := json.Marshal(ep)
+		if err != nil {
+			return PollResult{}, err
 		}
 		r, err := tx.ExecContext(ctx, `INSERT INTO episodes (feed_id, guid, number, published, title, data, hash, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			feedID, ep.GUID, ep.Number, unix(ep.Published), ep.Title, string(data), sum, now.Unix())
@@ -158,9 +162,19 @@ func match(aliases map[string]int64, keys []string) int64 {
 	return 0
 }
 
-func hashOf(b []byte) string {
+// contentHash fingerprints what the feed says of an episode, so an unchanged item
+// costs no encoding and no write. Everything derived (the notes' takeaways,
+// chapters…) follows from these fields.
+func contentHash(ep feeds.Episode) string {
 	h := fnv.New64a()
-	h.Write(b)
+	for _, s := range []string{ep.GUID, ep.Title, ep.RawTitle, ep.Type, ep.AudioURL, ep.AudioType, ep.Link, ep.Image, ep.NotesHTML, ep.Language, ep.ChaptersURL} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	for _, n := range []int64{int64(ep.Number), int64(ep.Season), ep.Published.Unix(), int64(ep.DurationSeconds), ep.AudioSize} {
+		h.Write(strconv.AppendInt(nil, n, 10))
+		h.Write([]byte{0})
+	}
 	return strconv.FormatUint(h.Sum64(), 36)
 }
 

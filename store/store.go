@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,16 +26,26 @@ var migrations embed.FS
 // ErrNotFound is returned when the asked-for row does not exist.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrLocked is returned by Open with Options.Dispatcher when another process
+// dispatches from the same SQLite database.
+var ErrLocked = errors.New("the database is in use by another pmbot process (run, or poll --once)")
+
 // DB is the bot's database.
 type DB struct {
-	db  *sql.DB
-	now func() time.Time
+	db   *sql.DB
+	now  func() time.Time
+	lock *os.File
 }
 
 // Options tune Open.
 type Options struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Dispatcher says this process will post deliveries. With SQLite only one such
+	// process may use a database: Open takes a lock beside the file, and then knows
+	// that claims left by an earlier process are stale (it was killed mid-post) and
+	// releases them, so its deliveries go out now rather than when their lease ends.
+	Dispatcher bool
 }
 
 // Memory is the path that opens a private in-memory database.
@@ -65,9 +76,21 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		opts.Now = time.Now
 	}
 	d := &DB{db: sqldb, now: opts.Now}
+	if opts.Dispatcher && path != Memory {
+		if d.lock, err = lockFile(path + ".lock"); err != nil {
+			sqldb.Close()
+			return nil, fmt.Errorf("store: open %s: %w", path, err)
+		}
+	}
 	if err := d.migrate(ctx); err != nil {
-		sqldb.Close()
+		d.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if opts.Dispatcher {
+		if _, err := d.db.ExecContext(ctx, `UPDATE deliveries SET claimed_until = 0 WHERE status = 'pending' AND claimed_until > 0`); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("store: open %s: release stale claims: %w", path, err)
+		}
 	}
 	return d, nil
 }
@@ -88,8 +111,14 @@ func sqliteDSN(path string) (string, error) {
 	return "file:" + path + "?" + params.Encode(), nil
 }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+// Close closes the database and releases its lock.
+func (d *DB) Close() error {
+	err := d.db.Close()
+	if d.lock != nil {
+		d.lock.Close()
+	}
+	return err
+}
 
 func (d *DB) migrate(ctx context.Context) error {
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -352,5 +353,39 @@ func TestReopenKeepsState(t *testing.T) {
 	f3, _ := db2.EnsureFeed(ctx, "pm", "other-src")
 	if f3.ETag != "" || f3.Polls != 2 {
 		t.Errorf("after source change: etag %q polls %d, want empty and 2", f3.ETag, f3.Polls)
+	}
+}
+
+func TestDispatcherLock(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pm.db")
+	first, err := Open(ctx, path, Options{Dispatcher: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := first.EnsureFeed(ctx, "pm", "src")
+	first.EnsureSubscription(ctx, Subscription{Platform: "console", Channel: "stdout", FeedID: f.ID})
+	first.RecordPoll(ctx, f.ID, feedOf("a", 1), feeds.Policy{FloodLimit: 3})
+	first.RecordPoll(ctx, f.ID, feedOf("a", 1, 2), feeds.Policy{FloodLimit: 3})
+	if got, _ := first.ClaimDue(ctx, 10, time.Hour); len(got) != 1 {
+		t.Fatalf("ClaimDue = %d, want 1", len(got))
+	}
+	if _, err := Open(ctx, path, Options{Dispatcher: true}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second dispatcher Open = %v, want ErrLocked", err)
+	}
+	reader, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("a reader opens beside the dispatcher: %v", err)
+	}
+	reader.Close()
+	first.Close() // as if killed: the claim stays in the database
+
+	next, err := Open(ctx, path, Options{Dispatcher: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	if got, _ := next.ClaimDue(ctx, 10, time.Hour); len(got) != 1 {
+		t.Fatalf("after restart ClaimDue = %d, want the stale claim released", len(got))
 	}
 }

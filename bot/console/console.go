@@ -6,6 +6,7 @@ package console
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/commands"
@@ -60,19 +62,38 @@ func (a *Adapter) Post(_ context.Context, _ string, an bot.Announcement) (string
 }
 
 // Serve answers command lines read from in until in ends or ctx is cancelled. A
-// line may start with "/postmortem" or not. The read itself cannot be interrupted,
-// so on cancel Serve returns at once and its reader ends with the process or at
-// the input's end.
+// line may start with "/postmortem" or not; a line longer than commands.MaxText
+// is answered with an error and skipped, not a reason to stop. A read error ends
+// Serve with that error. The read itself cannot be interrupted, so on cancel
+// Serve returns at once and its reader ends with the process or at the input's
+// end.
 func (a *Adapter) Serve(ctx context.Context, in io.Reader) error {
-	lines := make(chan string)
+	type input struct {
+		line    string
+		tooLong bool
+		err     error
+	}
+	lines := make(chan input)
 	go func() {
 		defer close(lines)
-		sc := bufio.NewScanner(in)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
+		br := bufio.NewReaderSize(in, 64*1024)
+		for {
+			line, tooLong, err := readLine(br, commands.MaxText)
+			var msgs []input
+			if line != "" || tooLong {
+				msgs = append(msgs, input{line: line, tooLong: tooLong})
+			}
+			if err != nil && err != io.EOF {
+				msgs = append(msgs, input{err: err})
+			}
+			for _, m := range msgs {
+				select {
+				case lines <- m:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if err != nil {
 				return
 			}
 		}
@@ -81,21 +102,52 @@ func (a *Adapter) Serve(ctx context.Context, in io.Reader) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case line, ok := <-lines:
-			if !ok {
+		case in, ok := <-lines:
+			switch {
+			case !ok:
 				return nil
+			case in.err != nil:
+				return fmt.Errorf("console: read commands: %w", in.err)
+			case in.tooLong:
+				a.write(commands.ErrorReply(commands.Errorf("that line is too long; the limit is %d bytes", commands.MaxText)))
+			case strings.TrimSpace(in.line) != "":
+				a.Answer(ctx, in.line)
 			}
-			if strings.TrimSpace(line) == "" {
-				continue
-			}
-			a.Answer(ctx, line)
 		}
+	}
+}
+
+// readLine reads one line without its end. A line longer than max bytes is read
+// to its end and dropped: tooLong is set and line is empty.
+func readLine(br *bufio.Reader, max int) (line string, tooLong bool, err error) {
+	var b []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(b)+len(chunk) > max+2 { // room for "\r\n"
+				tooLong, b = true, nil
+			} else {
+				b = append(b, chunk...)
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		line = strings.TrimRight(string(b), "\r\n")
+		if !tooLong && len(line) > max {
+			tooLong, line = true, ""
+		}
+		return line, tooLong, err
 	}
 }
 
 // Answer runs one command line and prints the reply.
 func (a *Adapter) Answer(ctx context.Context, line string) {
-	rep := a.reply(ctx, line)
+	a.write(a.reply(ctx, line))
+}
+
+// write prints a reply. A terminal that cannot be written to has no one to tell.
+func (a *Adapter) write(rep commands.Reply) {
 	var b strings.Builder
 	RenderReply(&b, rep)
 	a.mu.Lock()
@@ -110,7 +162,8 @@ func (a *Adapter) reply(ctx context.Context, line string) commands.Reply {
 	}
 	rep, err := a.Router.Dispatch(ctx, commands.Request{Name: name, Args: args, UserID: "console", ChannelID: Channel, Platform: Platform})
 	if err != nil {
-		if a.Logger != nil {
+		var ue *commands.UserError
+		if a.Logger != nil && !errors.As(err, &ue) {
 			a.Logger.Error("command failed", "command", name, "err", err)
 		}
 		return commands.ErrorReply(err)
@@ -124,17 +177,21 @@ const rule = "──────────────────────
 func RenderAnnouncement(w *strings.Builder, a bot.Announcement) {
 	w.WriteString(rule + "\n")
 	if a.Kind == store.KindSummary {
-		fmt.Fprintf(w, "%d new episodes of %s\n\n", len(a.Episodes), clean(a.FeedTitle))
-		for _, ep := range a.Episodes {
-			fmt.Fprintf(w, "• %s  (%s)\n", clean(commands.Label(ep)), dateOf(ep))
-			if ep.AudioURL != "" {
-				fmt.Fprintf(w, "  %s\n", clean(ep.AudioURL))
+		fmt.Fprintf(w, "%d new episodes of %s\n\n", len(a.Episodes), feedTitle(a.FeedTitle))
+		for i, ep := range a.Episodes {
+			if i == maxItems {
+				fmt.Fprintf(w, "… and %d more\n", len(a.Episodes)-i)
+				break
+			}
+			fmt.Fprintf(w, "• %s  (%s)\n", label(ep), dateOf(ep))
+			if u := line(ep.AudioURL, maxURL); u != "" {
+				fmt.Fprintf(w, "  %s\n", u)
 			}
 		}
 		w.WriteString(rule + "\n\n")
 		return
 	}
-	fmt.Fprintf(w, "New episode of %s\n\n", clean(a.FeedTitle))
+	fmt.Fprintf(w, "New episode of %s\n\n", feedTitle(a.FeedTitle))
 	for _, ep := range a.Episodes {
 		renderEpisode(w, ep, true)
 	}
@@ -144,29 +201,68 @@ func RenderAnnouncement(w *strings.Builder, a bot.Announcement) {
 // RenderReply writes a command reply in the terminal layout.
 func RenderReply(w *strings.Builder, r commands.Reply) {
 	if r.Header != "" {
-		fmt.Fprintf(w, "%s\n", clean(r.Header))
+		fmt.Fprintf(w, "%s\n", line(r.Header, maxTitle))
 	}
-	if r.Text != "" {
-		fmt.Fprintf(w, "%s\n", clean(r.Text))
+	if t := clean(r.Text); t != "" {
+		fmt.Fprintf(w, "%s\n", t)
 	}
-	for _, b := range r.Bullets {
-		fmt.Fprintf(w, "  • %s\n", clean(b))
-	}
+	renderBullets(w, "  ", r.Bullets)
+	above := r.Header != "" || r.Text != "" || len(r.Bullets) > 0
 	for i, ep := range r.Episodes {
-		if i > 0 || r.Header != "" || r.Text != "" {
-			w.WriteString("\n")
-		}
 		if r.Detail {
+			if i > 0 || above {
+				w.WriteString("\n")
+			}
 			renderEpisode(w, ep, true)
+			renderLinks(w, ep.Notes.Links)
 			continue
 		}
-		fmt.Fprintf(w, "%s  (%s)\n", clean(commands.Label(ep)), dateOf(ep))
+		if i == 0 && above {
+			w.WriteString("\n")
+		}
+		fmt.Fprintf(w, "  • %s  (%s)\n", label(ep), dateOf(ep))
 	}
 	w.WriteString("\n")
 }
 
+// renderLinks writes an episode's links from its notes, at most maxItems of them.
+func renderLinks(w *strings.Builder, links []feeds.Link) {
+	if len(links) == 0 {
+		return
+	}
+	w.WriteString("\nLinks:\n")
+	for i, l := range links {
+		if i == maxItems {
+			fmt.Fprintf(w, "  … and %d more\n", len(links)-i)
+			return
+		}
+		u := line(l.URL, maxURL)
+		if u == "" {
+			continue
+		}
+		if t := line(l.Text, maxTitle); t != "" && t != u {
+			fmt.Fprintf(w, "  • %s: %s\n", t, u)
+		} else {
+			fmt.Fprintf(w, "  • %s\n", u)
+		}
+	}
+}
+
+// renderBullets writes a list, at most maxItems of it.
+func renderBullets(w *strings.Builder, indent string, items []string) {
+	for i, it := range items {
+		if i == maxItems {
+			fmt.Fprintf(w, "%s… and %d more\n", indent, len(items)-i)
+			return
+		}
+		if it := line(it, maxBullet); it != "" {
+			fmt.Fprintf(w, "%s• %s\n", indent, it)
+		}
+	}
+}
+
 func renderEpisode(w *strings.Builder, ep feeds.Episode, detail bool) {
-	fmt.Fprintf(w, "%s\n", clean(commands.Label(ep)))
+	fmt.Fprintf(w, "%s\n", label(ep))
 	meta := []string{dateOf(ep)}
 	if ep.DurationSeconds > 0 {
 		meta = append(meta, formatDuration(ep.DurationSeconds))
@@ -175,20 +271,35 @@ func renderEpisode(w *strings.Builder, ep feeds.Episode, detail bool) {
 	if !detail {
 		return
 	}
-	if s := ep.Notes.Summary; s != "" {
-		fmt.Fprintf(w, "\n%s\n", clean(s))
+	if s := clean(ep.Notes.Summary); s != "" {
+		fmt.Fprintf(w, "\n%s\n", s)
 	}
 	if len(ep.Notes.Takeaways) > 0 && ep.Notes.TakeawaysSource != feeds.TakeawaysSummary {
 		w.WriteString("\nKey takeaways:\n")
-		for _, t := range ep.Notes.Takeaways {
-			fmt.Fprintf(w, "  • %s\n", clean(t))
-		}
+		renderBullets(w, "  ", ep.Notes.Takeaways)
 	}
-	if ep.AudioURL != "" {
-		fmt.Fprintf(w, "\nListen: %s\n", clean(ep.AudioURL))
-	} else if ep.Link != "" {
-		fmt.Fprintf(w, "\nMore: %s\n", clean(ep.Link))
+	if u := line(ep.AudioURL, maxURL); u != "" {
+		fmt.Fprintf(w, "\nListen: %s\n", u)
+	} else if u := line(ep.Link, maxURL); u != "" {
+		fmt.Fprintf(w, "\nMore: %s\n", u)
 	}
+}
+
+// label is an episode's one-line name, never empty.
+func label(ep feeds.Episode) string {
+	ep.Title = line(ep.Title, maxTitle)
+	if ep.Title == "" {
+		ep.Title = "(untitled)"
+	}
+	return commands.Label(ep)
+}
+
+// feedTitle is a feed's one-line name, never empty.
+func feedTitle(s string) string {
+	if s = line(s, maxTitle); s == "" {
+		return "the podcast"
+	}
+	return s
 }
 
 func dateOf(ep feeds.Episode) string {
@@ -208,27 +319,105 @@ func formatDuration(s int) string {
 	return fmt.Sprintf("%d s", s)
 }
 
-// maxField caps what one feed field may print: feed content is data, and a
-// megabyte-long title must not bury the terminal.
-const maxField = 2000
+// Caps on what feed content may print: feed content is data, and a megabyte-long
+// title or ten thousand takeaways must not bury the terminal.
+const (
+	maxField  = 2000 // runes of a paragraph (a summary, a reply's text)
+	maxTitle  = 300  // runes of a one-line title or header
+	maxBullet = 500  // runes of one list item
+	maxURL    = 1000 // runes of a URL
+	maxItems  = 20   // items of a list, episodes of a summary
+)
 
-// clean neutralises feed text for a terminal: escape sequences and other control
-// characters are dropped, so a feed cannot move the cursor or recolour the screen.
+// clean neutralises feed text for a terminal: escape sequences are removed whole
+// and other control and invisible formatting characters (bidi overrides,
+// zero-width spaces) dropped, so a feed cannot move the cursor, recolour the
+// screen or reorder text. Runs of blank lines are collapsed and the text is capped
+// at maxField runes.
 func clean(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' {
-			return r
+	var b strings.Builder
+	newlines := 0
+	n := 0
+	for i := 0; i < len(s); {
+		if skip := escapeLen(s[i:]); skip > 0 {
+			i += skip
+			continue
 		}
-		if r == '\t' {
-			return ' '
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == '\n' || r == '\u2028' || r == '\u2029':
+			newlines++
+			continue
+		case r == '\t':
+			r = ' '
+		case r == utf8.RuneError || unicode.IsControl(r) || (unicode.Is(unicode.Cf, r) && r != '\u200d'):
+			continue
 		}
-		if unicode.IsControl(r) || (unicode.Is(unicode.Cf, r) && r != '\u200d') {
-			return -1
+		if newlines > 0 && b.Len() > 0 {
+			b.WriteString(strings.Repeat("\n", min(newlines, 2)))
 		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > maxField {
-		s = string(r[:maxField]) + "…"
+		newlines = 0
+		if n == maxField {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// line is clean text on one line: line breaks and runs of spaces become one
+// space, and the text is capped at max runes.
+func line(s string, max int) string {
+	s = strings.Join(strings.Fields(clean(s)), " ")
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
 	}
 	return s
+}
+
+// escapeLen is the length in bytes of the terminal escape sequence s starts with
+// (CSI "ESC [ … m", OSC "ESC ] … BEL", the 8-bit forms, two-byte "ESC x"), or 0.
+func escapeLen(s string) int {
+	var body int // where the sequence's body starts
+	var osc bool
+	switch {
+	case strings.HasPrefix(s, "\x1b["):
+		body = 2
+	case strings.HasPrefix(s, "\u009b"):
+		body = len("\u009b")
+	case strings.HasPrefix(s, "\x1b]"), strings.HasPrefix(s, "\x1bP"), strings.HasPrefix(s, "\x1b_"), strings.HasPrefix(s, "\x1b^"), strings.HasPrefix(s, "\x1bX"):
+		body, osc = 2, true
+	case strings.HasPrefix(s, "\u009d"), strings.HasPrefix(s, "\u0090"):
+		body, osc = len("\u009d"), true
+	case len(s) >= 2 && s[0] == '\x1b' && s[1] >= 0x20 && s[1] < 0x7f:
+		return 2
+	default:
+		return 0
+	}
+	if osc {
+		// A string sequence runs to BEL or ST; unterminated, only its opener goes.
+		for i := body; i < len(s); i++ {
+			switch {
+			case s[i] == '\a':
+				return i + 1
+			case strings.HasPrefix(s[i:], "\x1b\\"):
+				return i + 2
+			case strings.HasPrefix(s[i:], "\u009c"):
+				return i + len("\u009c")
+			}
+		}
+		return body
+	}
+	// CSI: parameter and intermediate bytes, then one final byte.
+	i := body
+	for i < len(s) && s[i] >= 0x20 && s[i] <= 0x3f {
+		i++
+	}
+	if i < len(s) && s[i] >= 0x40 && s[i] <= 0x7e {
+		i++
+	}
+	return i
 }

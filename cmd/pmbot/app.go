@@ -77,9 +77,10 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 // newApp opens the store and wires the poller, dispatcher, console and commands.
-// out is where the console prints (io.Discard for --json output).
-func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, env []string) (*app, error) {
-	db, err := store.Open(ctx, cfg.Database, store.Options{})
+// out is where the console prints (io.Discard for --json output); dispatcher says
+// the app will post deliveries (run, poll), which one process at a time may do.
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, env []string, dispatcher bool) (*app, error) {
+	db, err := store.Open(ctx, cfg.Database, store.Options{Dispatcher: dispatcher})
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func cmdCheckConfig(_ context.Context, c cli, _ io.Reader, stdout, _ io.Writer, 
 }
 
 // openApp loads the configuration and wires the bot for a command.
-func openApp(ctx context.Context, c cli, out, stderr io.Writer, env []string, quiet bool) (*app, error) {
+func openApp(ctx context.Context, c cli, out, stderr io.Writer, env []string, quiet, dispatcher bool) (*app, error) {
 	cfg, err := loadConfig(c, env)
 	if err != nil {
 		return nil, err
@@ -77,14 +77,14 @@ func openApp(ctx context.Context, c cli, out, stderr io.Writer, env []string, qu
 		// One-shot commands report what went wrong in one line of their own.
 		cfg.Log.Level = "error"
 	}
-	return newApp(ctx, cfg, newLogger(cfg, stderr), out, env)
+	return newApp(ctx, cfg, newLogger(cfg, stderr), out, env, dispatcher)
 }
 
 func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Writer, env []string) error {
 	if len(c.args) > 0 {
 		return usageError{fmt.Sprintf("run takes no arguments (got %q)", strings.Join(c.args, " "))}
 	}
-	a, err := openApp(ctx, c, stdout, stderr, env, false)
+	a, err := openApp(ctx, c, stdout, stderr, env, false, true)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func cmdPoll(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, 
 	if c.json {
 		out = io.Discard
 	}
-	a, err := openApp(ctx, c, out, stderr, env, true)
+	a, err := openApp(ctx, c, out, stderr, env, true, true)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func query(ctx context.Context, c cli, stdout, stderr io.Writer, env []string, t
 	if len(c.args) == 0 {
 		return usageError{fmt.Sprintf("%s needs an episode: a number, `latest`, or words of its title", c.command)}
 	}
-	a, err := openApp(ctx, c, io.Discard, stderr, env, true)
+	a, err := openApp(ctx, c, io.Discard, stderr, env, true, false)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,18 +65,8 @@ func testFeed(t *testing.T, dir string, n int, extra func(i int) string) string 
 
 func pmbot(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	cmd.Env = append(os.Environ(), "PMBOT_DIRECTORY_URL=http://127.0.0.1:1")
-	err := cmd.Run()
-	code = 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("pmbot %v: %v", args, err)
-	}
-	return o.String(), e.String(), code
+	// No test reaches the internet: the directory points at a closed port.
+	return pmbotEnv(t, []string{"PMBOT_DIRECTORY_URL=http://127.0.0.1:1"}, args...)
 }
 
 var announced = regexp.MustCompile(`(?m)^#(\d+) Episode number`)
@@ -96,22 +90,50 @@ func TestKillAndRestart(t *testing.T) {
 	kills := 0
 	for run := 0; run < 60; run++ {
 		cmd := exec.Command(binary, "--config", cfg, "--db", db, "run")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = io.Discard
 		stdin, _ := cmd.StdinPipe() // an open stdin keeps the console listening
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		last := run == 59 || len(announced.FindAllString(all.String(), -1)) >= n
+		// Read what it prints; kill it right after the k-th announcement line, which
+		// is the moment a message has been shown but perhaps not yet recorded.
+		k := rng.IntN(12)
+		seen := make(chan struct{}, n)
+		var out strings.Builder
+		readDone := make(chan struct{})
+		go func() {
+			defer close(readDone)
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				out.WriteString(sc.Text() + "\n")
+				if announced.MatchString(sc.Text()) {
+					seen <- struct{}{}
+				}
+			}
+		}()
+		last := len(announced.FindAllString(all.String(), -1)) >= n || run == 59
 		if last {
 			time.Sleep(1500 * time.Millisecond)
 			cmd.Process.Signal(syscall.SIGTERM)
 		} else {
-			time.Sleep(time.Duration(5+rng.IntN(40)) * time.Millisecond)
+			timeout := time.After(3 * time.Second)
+		wait:
+			for i := 0; i < k; i++ {
+				select {
+				case <-seen:
+				case <-timeout:
+					break wait
+				}
+			}
 			cmd.Process.Kill()
 			kills++
 		}
-		err := cmd.Wait()
+		<-readDone
+		err = cmd.Wait()
 		stdin.Close()
 		all.WriteString(out.String())
 		if last {
@@ -134,7 +156,7 @@ func TestKillAndRestart(t *testing.T) {
 			t.Errorf("episode %d was never announced", i)
 		}
 	}
-	if kills < 3 {
+	if kills < 5 {
 		t.Errorf("only %d kills: the test did not interrupt the bot enough to prove anything", kills)
 	}
 	if dups > kills {
@@ -216,4 +238,68 @@ func TestCLIErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDefaultConfigFollowsPostMortemByName runs the bot with no configuration at all:
+// it finds Post Mortem in (a fake of) Apple's directory, reads the feed it names, and
+// remembers the URL.
+func TestDefaultConfigFollowsPostMortemByName(t *testing.T) {
+	feed, err := os.ReadFile("../../testdata/postmortem/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feedHits, searches int
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	mux.HandleFunc("/search", func(w http.ResponseWriter, r *http.Request) {
+		searches++
+		if r.URL.Query().Get("media") != "podcast" {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, `{"resultCount":2,"results":[
+			{"collectionName":"Post Mortem Stories","artistName":"Someone Else","feedUrl":"%[1]s/wrong.xml"},
+			{"collectionName":"Post Mortem","artistName":"Francois Paupier","feedUrl":"%[1]s/feed.xml"}]}`, srv.URL)
+	})
+	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		feedHits++
+		w.Header().Set("ETag", `"pm1"`)
+		if r.Header.Get("If-None-Match") == `"pm1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Write(feed)
+	})
+	db := filepath.Join(t.TempDir(), "pmbot.db")
+	env := []string{"PMBOT_DIRECTORY_URL=" + srv.URL}
+	stdout, stderr, code := pmbotEnv(t, env, "--db", db, "episode", "--json", "17")
+	if code != 0 {
+		t.Fatalf("episode 17 by name: code %d stderr %q", code, stderr)
+	}
+	if !strings.Contains(stdout, `"title": "Incident BGP chez Facebook & OVH"`) {
+		t.Errorf("episode 17 output = %s", stdout)
+	}
+	stdout, stderr, code = pmbotEnv(t, env, "--db", db, "poll", "--once", "--json")
+	if code != 0 || stdout != "" {
+		t.Errorf("poll: code %d stdout %q stderr %q; want nothing new", code, stdout, stderr)
+	}
+	if searches != 1 || feedHits != 2 {
+		t.Errorf("directory searched %d times, feed fetched %d times; want 1 and 2 (URL stored, conditional GET)", searches, feedHits)
+	}
+}
+
+func pmbotEnv(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	cmd.Env = append(os.Environ(), env...)
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return o.String(), e.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("pmbot %v: %v", args, err)
+	}
+	return o.String(), e.String(), 0
 }

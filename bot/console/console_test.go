@@ -1,0 +1,487 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/bot/console"
+	"github.com/pmbot/pmbot/commands"
+	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/store"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// catalog serves episodes held in memory, newest first.
+type catalog struct{ eps []feeds.Episode }
+
+func (c catalog) Latest(_ context.Context, n int) ([]feeds.Episode, error) {
+	return c.eps[:min(n, len(c.eps))], nil
+}
+
+func (c catalog) ByNumber(_ context.Context, n int) (feeds.Episode, error) {
+	for _, ep := range c.eps {
+		if ep.Number == n {
+			return ep, nil
+		}
+	}
+	return feeds.Episode{}, commands.ErrNoEpisode
+}
+
+func (c catalog) All(context.Context) ([]feeds.Episode, error) { return c.eps, nil }
+
+// failing is a catalog whose store is broken.
+type failing struct{}
+
+var errInternal = errors.New("sqlite: disk I/O error at /var/lib/pmbot.db")
+
+func (failing) Latest(context.Context, int) ([]feeds.Episode, error) { return nil, errInternal }
+func (failing) ByNumber(context.Context, int) (feeds.Episode, error) {
+	return feeds.Episode{}, errInternal
+}
+func (failing) All(context.Context) ([]feeds.Episode, error) { return nil, errInternal }
+
+func postMortem(t testing.TB) *feeds.Feed {
+	t.Helper()
+	f, err := os.Open("../../testdata/postmortem/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	feed, err := feeds.Parse(f)
+	if err != nil {
+		t.Fatalf("parse feed: %v", err)
+	}
+	return feed
+}
+
+func episode(t testing.TB, feed *feeds.Feed, n int) feeds.Episode {
+	t.Helper()
+	for _, ep := range feed.Episodes {
+		if ep.Number == n {
+			return ep
+		}
+	}
+	t.Fatalf("no episode %d in the feed", n)
+	return feeds.Episode{}
+}
+
+func router(cat commands.Catalog) *commands.Router {
+	return commands.NewRouter("/postmortem", commands.EpisodeCommands(cat))
+}
+
+// reply runs a command line through the router as the adapter does.
+func reply(t *testing.T, r *commands.Router, line string) commands.Reply {
+	t.Helper()
+	name, args, err := commands.Parse(line)
+	if err != nil {
+		return commands.ErrorReply(err)
+	}
+	rep, err := r.Dispatch(context.Background(), commands.Request{Name: name, Args: args})
+	if err != nil {
+		return commands.ErrorReply(err)
+	}
+	return rep
+}
+
+// golden compares got with testdata/name.golden, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, diff)
+	}
+}
+
+// checkTerminalSafe fails if s holds anything a feed must not put on a terminal.
+func checkTerminalSafe(t *testing.T, s string) {
+	t.Helper()
+	if !utf8.ValidString(s) {
+		t.Error("output is not valid UTF-8")
+	}
+	for i, r := range s {
+		if r == '\n' {
+			continue
+		}
+		if unicode.IsControl(r) || (unicode.Is(unicode.Cf, r) && r != '\u200d') {
+			t.Errorf("output has %U at byte %d", r, i)
+			return
+		}
+	}
+}
+
+func TestRenderAnnouncement(t *testing.T) {
+	feed := postMortem(t)
+	tests := []struct {
+		name string
+		an   bot.Announcement
+	}{
+		{"announce-episode-3", bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 3)}}},
+		{"announce-episode-17", bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 17)}}},
+		{"announce-trailer", bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{feed.Episodes[len(feed.Episodes)-1]}}},
+		{"announce-summary-5", bot.Announcement{Kind: store.KindSummary, FeedTitle: feed.Title, Episodes: feed.Episodes[:5]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			console.RenderAnnouncement(&b, tt.an)
+			checkTerminalSafe(t, b.String())
+			golden(t, tt.name, b.String())
+		})
+	}
+}
+
+func TestRenderReply(t *testing.T) {
+	feed := postMortem(t)
+	r := router(catalog{eps: feed.Episodes})
+	tests := []struct {
+		name string
+		rep  commands.Reply
+	}{
+		{"reply-takeaways-3", reply(t, r, "takeaways 3")},
+		{"reply-takeaways-17-summary", reply(t, r, "takeaways 17")},
+		{"reply-takeaways-none", reply(t, r, "takeaways 5")},
+		{"reply-episode-17", reply(t, r, "episode 17")},
+		{"reply-latest-3", reply(t, r, "latest 3")},
+		{"reply-help", reply(t, r, "help")},
+		{"reply-help-takeaways", reply(t, r, "help takeaways")},
+		{"reply-error-user", reply(t, r, "episode 99")},
+		{"reply-error-typo", reply(t, r, "takaways 3")},
+		{"reply-error-internal", reply(t, router(failing{}), "latest")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			console.RenderReply(&b, tt.rep)
+			checkTerminalSafe(t, b.String())
+			if strings.Contains(b.String(), errInternal.Error()) {
+				t.Error("an internal error reached the user")
+			}
+			golden(t, tt.name, b.String())
+		})
+	}
+}
+
+// hostile is an episode whose every field is written by an attacker.
+func hostile() feeds.Episode {
+	return feeds.Episode{
+		Number:          666,
+		Title:           "\x1b[2J\x1b[31mred\x1b[0m \u202eevil\u202c @everyone <!channel> <script>alert(1)</script>\x00NUL\x07\rover\nNew episode of Fake Feed\u200b\u2066x\u2069",
+		Published:       time.Date(2024, 2, 29, 23, 59, 0, 0, time.FixedZone("x", -5*3600)),
+		DurationSeconds: 3601,
+		AudioURL:        "https://example.org/a.mp3\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\n@here",
+		Link:            "javascript:alert(1)",
+		Notes: feeds.Notes{
+			Summary:         "Summary \x1b[5mblink\x1b[0m\u0085\u009b31m <@U123> <#C1|general> **bold** ```code```\n\n\n\n\n\n\nafter many blank lines",
+			Takeaways:       []string{"one \x1b[1mbold", "two\ninjected line", "\u202eoverride", "@everyone"},
+			TakeawaysSource: feeds.TakeawaysSection,
+			Links: []feeds.Link{
+				{Text: "click \x1b]8;;https://evil.example\x07me\x1b]8;;\x07", URL: "https://example.org/\u202etxt.exe"},
+				{Text: "two\nlines", URL: "https://example.org/\nNew episode of Fake Feed"},
+			},
+		},
+	}
+}
+
+// huge is an episode with a megabyte title, a 100k-character summary and ten
+// thousand takeaways.
+func huge() feeds.Episode {
+	many := make([]string, 10000)
+	for i := range many {
+		many[i] = "takeaway " + strings.Repeat("x", 100)
+	}
+	return feeds.Episode{
+		Number:    7,
+		Title:     strings.Repeat("A", 1<<20),
+		AudioURL:  "https://example.org/" + strings.Repeat("p", 1<<20),
+		Published: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+		Notes: feeds.Notes{
+			Summary:         strings.Repeat("é", 100000),
+			Takeaways:       many,
+			TakeawaysSource: feeds.TakeawaysSection,
+		},
+	}
+}
+
+func TestRenderHostile(t *testing.T) {
+	const maxOutput = 64 << 10 // what one message may print, whatever the feed holds
+	tests := []struct {
+		name   string
+		render func(*strings.Builder)
+	}{
+		{"hostile-announce-episode", func(b *strings.Builder) {
+			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindEpisode, FeedTitle: "Feed\x1b[2J\n@everyone", Episodes: []feeds.Episode{hostile()}})
+		}},
+		{"hostile-announce-summary", func(b *strings.Builder) {
+			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindSummary, FeedTitle: "\u202eFeed", Episodes: []feeds.Episode{hostile(), hostile()}})
+		}},
+		{"hostile-reply-detail", func(b *strings.Builder) {
+			console.RenderReply(b, commands.Reply{Header: "Latest episode", Episodes: []feeds.Episode{hostile()}, Detail: true})
+		}},
+		{"hostile-reply-list", func(b *strings.Builder) {
+			console.RenderReply(b, commands.Reply{Header: "Latest 2 episodes", Episodes: []feeds.Episode{hostile(), hostile()}})
+		}},
+		{"hostile-reply-bullets", func(b *strings.Builder) {
+			console.RenderReply(b, commands.Reply{Header: "Key takeaways: " + commands.Label(hostile()), Bullets: hostile().Notes.Takeaways})
+		}},
+		{"huge-announce-episode", func(b *strings.Builder) {
+			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindEpisode, FeedTitle: strings.Repeat("F", 1<<20), Episodes: []feeds.Episode{huge()}})
+		}},
+		{"huge-announce-summary", func(b *strings.Builder) {
+			eps := make([]feeds.Episode, 30)
+			for i := range eps {
+				eps[i] = huge()
+			}
+			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindSummary, FeedTitle: "Feed", Episodes: eps})
+		}},
+		{"huge-reply-detail", func(b *strings.Builder) {
+			ep := huge()
+			for range 1000 {
+				ep.Notes.Links = append(ep.Notes.Links, feeds.Link{Text: strings.Repeat("t", 5000), URL: "https://example.org/" + strings.Repeat("u", 5000)})
+			}
+			console.RenderReply(b, commands.Reply{Text: strings.Repeat("\n", 10000) + "text", Episodes: []feeds.Episode{ep}, Detail: true})
+		}},
+		{"huge-reply-bullets", func(b *strings.Builder) {
+			console.RenderReply(b, commands.Reply{Header: "Key takeaways: " + commands.Label(huge()), Bullets: huge().Notes.Takeaways})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			tt.render(&b)
+			out := b.String()
+			checkTerminalSafe(t, out)
+			if len(out) > maxOutput {
+				t.Errorf("output is %d bytes; a message must stay under %d", len(out), maxOutput)
+			}
+			for _, bad := range []string{"\x1b", "\u202e", "\x00", "\r", "\u200b", "\u2066", "\u009b", "\nNew episode of Fake Feed", "\n@here", "\ninjected line", "\n@everyone"} {
+				if strings.Contains(out, bad) {
+					t.Errorf("output contains %q", bad)
+				}
+			}
+			for _, line := range strings.Split(out, "\n") {
+				if n := utf8.RuneCountInString(line); n > 2100 {
+					t.Errorf("a line is %d characters long", n)
+				}
+			}
+			golden(t, tt.name, out)
+		})
+	}
+}
+
+// syncBuffer is an io.Writer safe for the adapter's goroutine and the test's.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServe(t *testing.T) {
+	feed := postMortem(t)
+	var out syncBuffer
+	a := &console.Adapter{Out: &out, Router: router(catalog{eps: feed.Episodes})}
+	in := strings.NewReader("help\n/postmortem latest\n\n   \nbogus\ntakaways 3\r\nlatest abc")
+	if err := a.Serve(context.Background(), in); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	got := out.String()
+	checkTerminalSafe(t, got)
+	for _, want := range []string{
+		"Commands\n",                       // help
+		"/postmortem takeaways <n|latest>", // help lists the commands
+		"Latest episode\n",                 // latest
+		"#17 Incident BGP chez Facebook & OVH\n",
+		"2022-04-28 · 1h03\n",
+		`unknown command "bogus". Try ` + "`/postmortem help`.",
+		"did you mean `takeaways`?",
+		"`latest` takes a number of episodes", // the last line, with no newline
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output does not contain %q:\n%s", want, got)
+		}
+	}
+	golden(t, "serve-session", got)
+}
+
+func TestServeLongLine(t *testing.T) {
+	feed := postMortem(t)
+	var out syncBuffer
+	a := &console.Adapter{Out: &out, Router: router(catalog{eps: feed.Episodes})}
+	in := strings.NewReader("episode " + strings.Repeat("x", 2<<20) + "\nlatest\n")
+	if err := a.Serve(context.Background(), in); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	got := out.String()
+	if !strings.Contains(got, "too long") {
+		t.Errorf("an overlong line is not reported:\n%.500s", got)
+	}
+	if !strings.Contains(got, "#17 Incident BGP") {
+		t.Errorf("the line after an overlong one is not answered:\n%.500s", got)
+	}
+	if len(got) > 4096 {
+		t.Errorf("output is %d bytes", len(got))
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("stdin: input/output error") }
+
+func TestServeReadError(t *testing.T) {
+	a := &console.Adapter{Out: io.Discard, Router: router(catalog{})}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(context.Background(), errReader{}) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "input/output error") {
+			t.Errorf("Serve = %v, want the read error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return on a read error")
+	}
+}
+
+func TestServeCancel(t *testing.T) {
+	feed := postMortem(t)
+	var out syncBuffer
+	a := &console.Adapter{Out: &out, Router: router(catalog{eps: feed.Episodes})}
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, pr) }()
+
+	// A line is answered while the input stays open.
+	if _, err := io.WriteString(pw, "latest\n"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "#17 Incident BGP") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer to a line on an open input; output %q", out.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve after cancel = %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after its context was cancelled")
+	}
+}
+
+func TestPost(t *testing.T) {
+	feed := postMortem(t)
+	var out syncBuffer
+	fixed := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := &console.Adapter{Out: &out, Now: func() time.Time { return fixed }}
+	an := bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 17)}}
+
+	seen := make(map[string]bool)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			id, err := a.Post(context.Background(), console.Channel, an)
+			if err != nil {
+				t.Errorf("Post: %v", err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if id == "" || seen[id] {
+				t.Errorf("message id %q is empty or repeated", id)
+			}
+			seen[id] = true
+		})
+	}
+	wg.Wait()
+
+	var one strings.Builder
+	console.RenderAnnouncement(&one, an)
+	if got, want := out.String(), strings.Repeat(one.String(), 20); got != want {
+		t.Errorf("20 posts printed %d bytes, want 20 whole messages (%d bytes), not interleaved", len(got), len(want))
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+func TestPostWriteError(t *testing.T) {
+	a := &console.Adapter{Out: failWriter{}}
+	id, err := a.Post(context.Background(), console.Channel, bot.Announcement{Kind: store.KindEpisode, Episodes: []feeds.Episode{{Title: "x"}}})
+	if err == nil || id != "" {
+		t.Errorf("Post = %q, %v; want an error and no id", id, err)
+	}
+}
+
+func FuzzRender(f *testing.F) {
+	for _, s := range []string{
+		"", "plain", "\x1b[2J\x1b[31mred", "\x1b]8;;https://evil\x07x\x1b]8;;\x07", "\x1b]unterminated", "\x1b[", "\x1b",
+		"\u009b31m", "\u009d0;title\u009c", "\u202eevil", "a\u200bb", "\x00\x00", "\xff\xfe", "@everyone <!channel> <script>",
+		"line\nNew episode of Fake", "\r\n\r\n", "\u2028\u2029", "👨\u200d👩\u200d👧 🇫🇷",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ep := feeds.Episode{Number: 1, Title: s, AudioURL: s, Notes: feeds.Notes{Summary: s, Takeaways: []string{s, s}, Links: []feeds.Link{{Text: s, URL: s}}}}
+		var b strings.Builder
+		console.RenderReply(&b, commands.Reply{Header: s, Text: s, Bullets: []string{s}, Episodes: []feeds.Episode{ep}, Detail: true})
+		console.RenderAnnouncement(&b, bot.Announcement{Kind: store.KindEpisode, FeedTitle: s, Episodes: []feeds.Episode{ep}})
+		console.RenderAnnouncement(&b, bot.Announcement{Kind: store.KindSummary, FeedTitle: s, Episodes: []feeds.Episode{ep, ep}})
+		out := b.String()
+		checkTerminalSafe(t, out)
+		if n := utf8.RuneCountInString(out); n > 20000 {
+			t.Fatalf("output is %d runes", n)
+		}
+		// One-line fields stay on one line, whatever they hold.
+		var one strings.Builder
+		console.RenderReply(&one, commands.Reply{Header: s, Bullets: []string{s, s}, Episodes: []feeds.Episode{ep, ep}})
+		if n := strings.Count(strings.TrimSpace(one.String()), "\n"); n > 5 {
+			t.Fatalf("header, 2 bullets and 2 episodes printed %d lines:\n%s", n+1, one.String())
+		}
+	})
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pmbot/pmbot/config"
+	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/store"
+)
+
+// storeWith10k writes a database holding 10,000 episodes of one feed, made from the
+// real 730-item feed's text, and returns its path and the feed file.
+func storeWith10k(b *testing.B) (dbPath, feedPath string) {
+	b.Helper()
+	dir := b.TempDir()
+	feedPath = "../../testdata/feeds/giant-bombcast-730-items.rss"
+	data, err := os.ReadFile(feedPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	feed, err := feeds.Parse(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var eps []feeds.Episode
+	for i := 0; len(eps) < 10000; i++ {
+		e := feed.Episodes[i%len(feed.Episodes)]
+		round := i / len(feed.Episodes)
+		e.GUID = fmt.Sprintf("%s-%d", e.GUID, round)
+		e.Number = i + 1
+		e.Title = fmt.Sprintf("%s (%d)", e.Title, round)
+		e.AudioURL = fmt.Sprintf("%s?copy=%d", e.AudioURL, round)
+		e.Published = e.Published.AddDate(-round, 0, 0)
+		eps = append(eps, e)
+	}
+	ctx := context.Background()
+	dbPath = filepath.Join(dir, "10k.db")
+	db, err := store.Open(ctx, dbPath, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	abs, _ := filepath.Abs(feedPath)
+	f, err := db.EnsureFeed(ctx, "gb", abs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.RecordPoll(ctx, f.ID, eps, feeds.Policy{FloodLimit: 3}); err != nil {
+		b.Fatal(err)
+	}
+	f, _ = db.FeedByName(ctx, "gb")
+	f.URL, f.NextPollAt = abs, time.Now().Add(time.Hour)
+	db.SaveFeedState(ctx, f)
+	db.Close()
+	return dbPath, abs
+}
+
+// BenchmarkStartup10k is what `pmbot run` does before it serves: open the database,
+// record subscriptions, check which feeds are due, deliver what is pending.
+func BenchmarkStartup10k(b *testing.B) {
+	dbPath, feedPath := storeWith10k(b)
+	ctx := context.Background()
+	cfg, err := config.Load(strings.NewReader(""), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.Feeds = []config.Feed{{Name: "gb", URL: feedPath}}
+	cfg.Database = dbPath
+	log := newLogger(config.Config{Log: config.Log{Level: "error"}}, io.Discard)
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := newApp(ctx, cfg, log, io.Discard, nil, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := a.poller.PollDue(ctx, false); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.dispatcher.DispatchDue(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if eps, err := a.catalog().Latest(ctx, 1); err != nil || len(eps) != 1 {
+			b.Fatal(err)
+		}
+		a.Close()
+	}
+}
+
+// rssOf reads the resident set size of a process, in bytes.
+func rssOf(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+}
+
+// BenchmarkIdleRSS starts the real `pmbot run` following the Post Mortem feed (served
+// over HTTP, found by name through a fake directory), lets it poll and settle, and
+// reports its resident memory. Run it alone: go test ./cmd/pmbot -run '^$' -bench IdleRSS
+func BenchmarkIdleRSS(b *testing.B) {
+	feed, err := os.ReadFile("../../testdata/postmortem/feed.xml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/search" {
+			fmt.Fprintf(w, `{"resultCount":1,"results":[{"collectionName":"Post Mortem","artistName":"François Paupier","feedUrl":"%s/feed.xml"}]}`, srv.URL)
+			return
+		}
+		w.Write(feed)
+	}))
+	defer srv.Close()
+	var rss int64
+	for b.Loop() {
+		cmd := exec.Command(binary, "--db", filepath.Join(b.TempDir(), "idle.db"), "run")
+		cmd.Env = append(os.Environ(), "PMBOT_DIRECTORY_URL="+srv.URL)
+		stdin, _ := cmd.StdinPipe()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(3 * time.Second)
+		r, err := rssOf(cmd.Process.Pid)
+		cmd.Process.Kill()
+		cmd.Wait()
+		stdin.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		rss = max(rss, r)
+	}
+	b.ReportMetric(float64(rss)/(1<<20), "idle-RSS-MiB")
+}
