@@ -164,6 +164,26 @@ func TestPollerStates(t *testing.T) {
 	if r = h.poll(t); r.Deliveries != 1 {
 		t.Fatalf("one new episode: %+v, want 1 delivery", r)
 	}
+	// Notes are read for new episodes, and again when an episode's notes change.
+	summaryOf := func(n int) string {
+		ep, err := h.db.EpisodeByNumber(context.Background(), h.feed(t).ID, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ep.Notes.Summary
+	}
+	if got := summaryOf(4); got != "Notes 4" {
+		t.Fatalf("summary of the new episode = %q, want %q", got, "Notes 4")
+	}
+	h.srv.set(http.StatusOK, strings.Replace(rss(1, 4, ""), "Notes 4", "Edited notes", 1), nil)
+	if r = h.poll(t); r.Updated != 1 || r.Deliveries != 0 {
+		t.Fatalf("edited notes: %+v, want 1 updated and nothing announced", r)
+	}
+	if got := summaryOf(4); got != "Edited notes" || summaryOf(3) != "Notes 3" {
+		t.Fatalf("summaries after the edit = %q, %q", got, summaryOf(3))
+	}
+	h.srv.set(http.StatusOK, rss(1, 4, ""), nil)
+	h.poll(t)
 
 	// Failures are recorded, back off, honour Retry-After, and clear on success.
 	h.srv.set(http.StatusTooManyRequests, "", map[string]string{"Retry-After": "3600"})

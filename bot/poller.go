@@ -4,7 +4,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -49,6 +48,7 @@ type PollStore interface {
 	EnsureFeed(ctx context.Context, name, source string) (store.Feed, error)
 	SaveFeedState(ctx context.Context, f store.Feed) error
 	RecordPoll(ctx context.Context, feedID int64, parsed []feeds.Episode, p feeds.Policy) (store.PollResult, error)
+	ContentHashes(ctx context.Context, feedID int64) (map[string]string, error)
 }
 
 // Fetcher fetches a feed document.
@@ -240,7 +240,7 @@ func (p *Poller) fetchAndRecord(ctx context.Context, src FeedSource, f *store.Fe
 	if res.NotModified {
 		return nil, nil
 	}
-	feed, err := feeds.Parse(bytes.NewReader(res.Body))
+	feed, err := parseKnown(ctx, p.Store, f.ID, res.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -305,4 +305,25 @@ func UserMessage(err error) string {
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// parseKnown parses a feed document and reads the show notes of the episodes that
+// are new or changed only: on a large feed that mostly repeats itself, reading every
+// item's notes on every poll is most of our own cost.
+func parseKnown(ctx context.Context, st PollStore, feedID int64, body []byte) (*feeds.Feed, error) {
+	feed, err := feeds.ParseBytes(body, feeds.ParseOptions{SkipNotes: true})
+	if err != nil {
+		return nil, err
+	}
+	known, err := st.ContentHashes(ctx, feedID)
+	if err != nil {
+		return nil, storeError{err}
+	}
+	for i := range feed.Episodes {
+		ep := &feed.Episodes[i]
+		if h, ok := known[ep.GUID]; !ok || h != ep.ContentHash() {
+			ep.ReadNotes()
+		}
+	}
+	return feed, nil
 }

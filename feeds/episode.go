@@ -61,6 +61,12 @@ type Episode struct {
 	Notes Notes
 }
 
+// ReadNotes fills NotesText and Notes from NotesHTML.
+func (ep *Episode) ReadNotes() {
+	ep.NotesText = NotesText(ep.NotesHTML)
+	ep.Notes = ExtractNotes(ep.NotesHTML)
+}
+
 // Notes is what the show notes say beyond their text: the key takeaways, the
 // chapters, the links and a short summary.
 type Notes struct {

@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"hash/fnv"
 	"net/url"
 	"sort"
 	"strconv"
@@ -87,4 +88,25 @@ func NormalizeEnclosureURL(raw string) string {
 		}
 	}
 	return b.String()
+}
+
+// notesVersion is part of every content hash: bump it when the show-notes reading
+// changes, so stored episodes get their notes read again on the next poll.
+const notesVersion = "notes-1"
+
+// ContentHash fingerprints what the feed says of an episode. Everything derived
+// (NotesText, Notes) follows from these fields, so an episode whose hash is
+// unchanged needs neither its notes read again nor a write.
+func (ep Episode) ContentHash() string {
+	h := fnv.New64a()
+	h.Write([]byte(notesVersion))
+	for _, s := range []string{ep.GUID, ep.Title, ep.RawTitle, ep.Type, ep.AudioURL, ep.AudioType, ep.Link, ep.Image, ep.NotesHTML, ep.Language, ep.ChaptersURL} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	for _, n := range []int64{int64(ep.Number), int64(ep.Season), ep.Published.Unix(), int64(ep.DurationSeconds), ep.AudioSize} {
+		h.Write(strconv.AppendInt(nil, n, 10))
+		h.Write([]byte{0})
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
 }

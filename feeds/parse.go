@@ -30,6 +30,19 @@ func Parse(r io.Reader) (*Feed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("feeds: parse: reading the feed: %w", err)
 	}
+	return ParseBytes(doc, ParseOptions{})
+}
+
+// ParseOptions tune ParseBytes.
+type ParseOptions struct {
+	// SkipNotes leaves NotesText and Notes empty: a poller that already knows most
+	// episodes calls ReadNotes only on those whose content changed.
+	SkipNotes bool
+}
+
+// ParseBytes is Parse on a document already in memory, as the fetcher returns it:
+// it saves a copy of the whole document.
+func ParseBytes(doc []byte, opts ParseOptions) (*Feed, error) {
 	gf, err := parseGofeed(numericPubDateZones(doc))
 	if err != nil {
 		if hint := notFeedHint(doc); hint != "" {
@@ -66,6 +79,9 @@ func Parse(r io.Reader) (*Feed, error) {
 		ep, ok := toEpisode(it, f)
 		if !ok {
 			continue
+		}
+		if !opts.SkipNotes {
+			ep.ReadNotes()
 		}
 		f.Episodes = append(f.Episodes, ep)
 	}
@@ -184,8 +200,6 @@ func toEpisode(it *gofeed.Item, f *Feed) (Episode, bool) {
 	default:
 		ep.NotesHTML = strings.TrimSpace(itx.Summary)
 	}
-	ep.NotesText = NotesText(ep.NotesHTML)
-	ep.Notes = ExtractNotes(ep.NotesHTML)
 
 	ep.ChaptersURL = extAttr(it.Extensions, "podcast", "chapters", "url")
 

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"strconv"
 	"strings"
 
 	"github.com/pmbot/pmbot/feeds"
@@ -86,7 +84,7 @@ func (d *DB) recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, parsed []
 		if id != 0 && seen[id] {
 			continue // the feed lists the same episode twice
 		}
-		sum := contentHash(ep)
+		sum := ep.ContentHash()
 		if id != 0 {
 			seen[id] = true
 			if _, old := known[id]; old {
@@ -160,22 +158,6 @@ func match(aliases map[string]int64, keys []string) int64 {
 		}
 	}
 	return 0
-}
-
-// contentHash fingerprints what the feed says of an episode, so an unchanged item
-// costs no encoding and no write. Everything derived (the notes' takeaways,
-// chapters…) follows from these fields.
-func contentHash(ep feeds.Episode) string {
-	h := fnv.New64a()
-	for _, s := range []string{ep.GUID, ep.Title, ep.RawTitle, ep.Type, ep.AudioURL, ep.AudioType, ep.Link, ep.Image, ep.NotesHTML, ep.Language, ep.ChaptersURL} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	for _, n := range []int64{int64(ep.Number), int64(ep.Season), ep.Published.Unix(), int64(ep.DurationSeconds), ep.AudioSize} {
-		h.Write(strconv.AppendInt(nil, n, 10))
-		h.Write([]byte{0})
-	}
-	return strconv.FormatUint(h.Sum64(), 36)
 }
 
 func loadKnown(ctx context.Context, tx *sql.Tx, feedID int64) (map[int64]knownEpisode, error) {
@@ -327,4 +309,23 @@ func (d *DB) CountEpisodes(ctx context.Context, feedID int64) (int, error) {
 		return 0, fmt.Errorf("store: count episodes: %w", err)
 	}
 	return n, nil
+}
+
+// ContentHashes returns the content hash of every episode of a feed by GUID, so a
+// poller can skip reading the notes of episodes that did not change.
+func (d *DB) ContentHashes(ctx context.Context, feedID int64) (map[string]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT guid, hash FROM episodes WHERE feed_id = ?`, feedID)
+	if err != nil {
+		return nil, fmt.Errorf("store: content hashes: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]string)
+	for rows.Next() {
+		var guid, hash string
+		if err := rows.Scan(&guid, &hash); err != nil {
+			return nil, fmt.Errorf("store: content hashes: %w", err)
+		}
+		out[guid] = hash
+	}
+	return out, rows.Err()
 }
