@@ -61,7 +61,7 @@ func BenchmarkParseAndRecord730(b *testing.B) {
 	f, _ := db.EnsureFeed(ctx, "gb", "src")
 	db.EnsureSubscription(ctx, store.Subscription{Platform: "console", Channel: "stdout", FeedID: f.ID})
 	run := func() {
-		feed, err := parseKnown(ctx, db, f.ID, data)
+		feed, _, err := parseKnown(ctx, db, f.ID, data)
 		if err != nil {
 			b.Fatal(err)
 		}

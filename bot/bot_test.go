@@ -425,3 +425,41 @@ func TestPollerHostileServers(t *testing.T) {
 		})
 	}
 }
+
+func TestPollerReadsChapterFiles(t *testing.T) {
+	h := newHarness(t)
+	var chapterHits int
+	chapters := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chapterHits++
+		if r.URL.Path == "/broken.json" {
+			io.WriteString(w, "{not json")
+			return
+		}
+		io.WriteString(w, `{"version":"1.2.0","chapters":[{"startTime":0,"title":"Intro"},{"startTime":95.5,"title":"The outage"},{"startTime":300,"toc":false}]}`)
+	}))
+	defer chapters.Close()
+	h.poller.ChapterFetcher = feeds.NewFetcher(feeds.FetcherOptions{MaxBody: 1 << 20})
+	withChapters := func(from, to int) string {
+		body := rss(from, to, "")
+		body = strings.Replace(body, `xmlns:itunes=`, `xmlns:podcast="https://podcastindex.org/namespace/1.0" xmlns:itunes=`, 1)
+		body = strings.Replace(body, "<guid>ep-2</guid>", `<guid>ep-2</guid><podcast:chapters url="`+chapters.URL+`/ep2.json" type="application/json+chapters"/>`, 1)
+		body = strings.Replace(body, "<guid>ep-1</guid>", `<guid>ep-1</guid><podcast:chapters url="`+chapters.URL+`/broken.json" type="application/json+chapters"/>`, 1)
+		return body
+	}
+	h.srv.set(http.StatusOK, withChapters(1, 2), nil)
+	h.poll(t)
+	ep, err := h.db.EpisodeByNumber(context.Background(), h.feed(t).ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []feeds.Chapter{{StartSeconds: 0, Title: "Intro"}, {StartSeconds: 95, Title: "The outage"}}
+	if diff := cmp.Diff(want, ep.Notes.Chapters); diff != "" {
+		t.Errorf("chapters of episode 2 (-want +got):\n%s", diff)
+	}
+	// Unchanged episodes are not fetched again.
+	h.srv.set(http.StatusOK, withChapters(1, 3), nil)
+	h.poll(t)
+	if chapterHits != 2 {
+		t.Errorf("chapter files fetched %d times, want 2 (once per episode)", chapterHits)
+	}
+}

@@ -63,13 +63,16 @@ type Resolver interface {
 
 // Poller polls feeds and records what they hold.
 type Poller struct {
-	Store    PollStore
-	Fetcher  Fetcher
-	Resolver Resolver
-	Sources  []FeedSource
-	Policy   feeds.Policy
-	Interval time.Duration
-	Logger   *slog.Logger
+	Store   PollStore
+	Fetcher Fetcher
+	// ChapterFetcher fetches podcast:chapters JSON files; nil skips them, and the
+	// chapters come from the notes alone.
+	ChapterFetcher Fetcher
+	Resolver       Resolver
+	Sources        []FeedSource
+	Policy         feeds.Policy
+	Interval       time.Duration
+	Logger         *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Jitter spreads retries; a random fraction up to 20% when nil.
@@ -240,10 +243,11 @@ func (p *Poller) fetchAndRecord(ctx context.Context, src FeedSource, f *store.Fe
 	if res.NotModified {
 		return nil, nil
 	}
-	feed, err := parseKnown(ctx, p.Store, f.ID, res.Body)
+	feed, changed, err := parseKnown(ctx, p.Store, f.ID, res.Body)
 	if err != nil {
 		return nil, err
 	}
+	p.readChapters(ctx, feed.Episodes, changed)
 	if feed.Title != "" {
 		f.Title = feed.Title
 	}
@@ -309,21 +313,59 @@ func isHTTPURL(s string) bool {
 
 // parseKnown parses a feed document and reads the show notes of the episodes that
 // are new or changed only: on a large feed that mostly repeats itself, reading every
-// item's notes on every poll is most of our own cost.
-func parseKnown(ctx context.Context, st PollStore, feedID int64, body []byte) (*feeds.Feed, error) {
+// item's notes on every poll is most of our own cost. It returns the indexes of
+// those episodes.
+func parseKnown(ctx context.Context, st PollStore, feedID int64, body []byte) (*feeds.Feed, []int, error) {
 	feed, err := feeds.ParseBytes(body, feeds.ParseOptions{SkipNotes: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	known, err := st.ContentHashes(ctx, feedID)
 	if err != nil {
-		return nil, storeError{err}
+		return nil, nil, storeError{err}
 	}
+	var changed []int
 	for i := range feed.Episodes {
 		ep := &feed.Episodes[i]
 		if h, ok := known[ep.GUID]; !ok || h != ep.ContentHash() {
 			ep.ReadNotes()
+			changed = append(changed, i)
 		}
 	}
-	return feed, nil
+	return feed, changed, nil
+}
+
+// maxChapterFiles bounds the chapter files fetched in one poll: a first poll of a
+// long Podcasting 2.0 feed must not turn into hundreds of requests. Older
+// episodes keep the chapters their notes give.
+const maxChapterFiles = 5
+
+// readChapters replaces the notes' chapters of changed episodes with their
+// podcast:chapters file, the publisher's own list, when it can be read.
+func (p *Poller) readChapters(ctx context.Context, eps []feeds.Episode, changed []int) {
+	if p.ChapterFetcher == nil {
+		return
+	}
+	fetched := 0
+	for _, i := range changed {
+		ep := &eps[i]
+		if ep.ChaptersURL == "" || !isHTTPURL(ep.ChaptersURL) {
+			continue
+		}
+		if fetched == maxChapterFiles {
+			return
+		}
+		fetched++
+		res, err := p.ChapterFetcher.Fetch(ctx, feeds.FetchState{URL: ep.ChaptersURL})
+		if err == nil && len(res.Body) > 0 {
+			var chapters []feeds.Chapter
+			if chapters, err = feeds.ParseChaptersJSON(res.Body); err == nil && len(chapters) > 0 {
+				ep.Notes.Chapters = chapters
+				continue
+			}
+		}
+		if err != nil {
+			p.logger().Debug("chapters file not read", "episode", ep.GUID, "url", feeds.RedactURL(ep.ChaptersURL), "err", err)
+		}
+	}
 }

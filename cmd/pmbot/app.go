@@ -94,13 +94,15 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 		sources = append(sources, bot.FeedSource{Name: f.Name, URL: f.URL, Title: f.Title, Author: f.Author, Apple: f.Apple, Backfill: f.Backfill})
 	}
 	a.poller = &bot.Poller{
-		Store:    db,
-		Fetcher:  feeds.NewFetcher(feeds.FetcherOptions{}),
-		Resolver: feeds.NewResolver(&http.Client{Timeout: 15 * time.Second}, lookupEnv(env, directoryEnv)),
-		Sources:  sources,
-		Policy:   feeds.Policy{Backfill: cfg.Backfill, FloodLimit: cfg.FloodLimit},
-		Interval: cfg.PollInterval.Duration,
-		Logger:   log.With("component", "poller"),
+		Store:   db,
+		Fetcher: feeds.NewFetcher(feeds.FetcherOptions{}),
+		// Chapter files are small; a slow one must not hold the poll up for long.
+		ChapterFetcher: feeds.NewFetcher(feeds.FetcherOptions{MaxBody: 1 << 20, Timeout: 10 * time.Second}),
+		Resolver:       feeds.NewResolver(&http.Client{Timeout: 15 * time.Second}, lookupEnv(env, directoryEnv)),
+		Sources:        sources,
+		Policy:         feeds.Policy{Backfill: cfg.Backfill, FloodLimit: cfg.FloodLimit},
+		Interval:       cfg.PollInterval.Duration,
+		Logger:         log.With("component", "poller"),
 	}
 	a.router = commands.NewRouter("/postmortem", commands.EpisodeCommands(a.catalog()))
 	a.console = &console.Adapter{Out: out, Router: a.router, Logger: log.With("component", "console")}
