@@ -287,7 +287,7 @@ func (p *Poller) resolve(ctx context.Context, src FeedSource, f *store.Feed) err
 			p.logger().Warn("feed resolution failed; keeping the known URL", "feed", f.Name, "err", err)
 			return nil
 		}
-		return err
+		return &resolveError{err: err}
 	}
 	if u != f.URL {
 		p.logger().Info("feed resolved", "feed", f.Name, "url", feeds.RedactURL(u))
@@ -296,12 +296,24 @@ func (p *Poller) resolve(ctx context.Context, src FeedSource, f *store.Feed) err
 	return nil
 }
 
+// resolveError is a failure to find a feed's URL in the directory.
+type resolveError struct{ err error }
+
+func (e *resolveError) Error() string { return e.err.Error() }
+func (e *resolveError) Unwrap() error { return e.err }
+
 // UserMessage is a poll error as an admin should read it: what failed and what to
 // do, without internals.
 func UserMessage(err error) string {
 	var fe *feeds.FetchError
-	if errors.As(err, &fe) {
+	var re *resolveError
+	switch {
+	case errors.As(err, &fe):
 		return fe.UserMessage()
+	case errors.Is(err, feeds.ErrNotFound):
+		return "the podcast is not in Apple's directory under that title and author: check them, or give the feed's url"
+	case errors.As(err, &re):
+		return "Apple's podcast directory could not be asked for the feed's address (" + re.err.Error() + "); give the feed's url in the configuration to do without it"
 	}
 	return err.Error()
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/bot/console"
 	"github.com/pmbot/pmbot/commands"
-	"github.com/pmbot/pmbot/config"
 	"github.com/pmbot/pmbot/feeds"
 )
 
@@ -35,11 +34,6 @@ func cmdVersion(_ context.Context, _ cli, _ io.Reader, stdout, _ io.Writer, _ []
 func cmdCheckConfig(_ context.Context, c cli, _ io.Reader, stdout, _ io.Writer, env []string) error {
 	cfg, err := loadConfig(c, env)
 	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			// Every problem on its own line: the admin fixes them all in one go.
-			return errors.New(strings.TrimSpace(err.Error()))
-		}
 		return err
 	}
 	adapters := []string{}
@@ -90,6 +84,12 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 	}
 	defer a.Close()
 	a.log.Info("pmbot running", "database", a.cfg.RedactedDatabase(), "feeds", len(a.cfg.Feeds), "poll_interval", a.cfg.PollInterval.String())
+	for platform, on := range map[string]bool{"slack": a.cfg.HasSlack(), "discord": a.cfg.HasDiscord()} {
+		if on {
+			// Said plainly rather than discovered: their deliveries wait in the outbox.
+			a.log.Warn("credentials are set for a platform this version cannot post to yet; its deliveries wait in the outbox", "platform", platform)
+		}
+	}
 	b := &bot.Bot{Poller: a.poller, Dispatcher: a.dispatcher, NextDue: a.db.NextDue, Logger: a.log}
 	var wg sync.WaitGroup
 	wg.Add(1)

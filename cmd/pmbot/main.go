@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/pmbot/pmbot/config"
 )
 
 func main() {
@@ -110,6 +112,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if errors.As(err, &ue) {
 			fmt.Fprintf(stderr, "pmbot: %v\n", err)
 			return 2
+		}
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			// A configuration may have several problems: one line each, so the admin
+			// fixes them all in one go.
+			for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
+				fmt.Fprintf(stderr, "pmbot: %s\n", strings.TrimSpace(line))
+			}
+			return 1
 		}
 		fmt.Fprintf(stderr, "pmbot: %s\n", oneLine(err.Error()))
 		return 1
