@@ -3,7 +3,6 @@ package commands_test
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"unicode"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/feeds/feedstest"
 )
 
 // fakeCatalog serves episodes held in memory, newest first, the way the store does:
@@ -52,15 +52,7 @@ func (c fakeCatalog) All(context.Context) ([]feeds.Episode, error) {
 // postMortem parses the real Post Mortem feed.
 func postMortem(t testing.TB) []feeds.Episode {
 	t.Helper()
-	f, err := os.Open("../testdata/postmortem/feed.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	feed, err := feeds.Parse(f)
-	if err != nil {
-		t.Fatalf("parse feed: %v", err)
-	}
+	feed := feedstest.PostMortem(t)
 	if len(feed.Episodes) == 0 {
 		t.Fatal("feed has no episodes")
 	}

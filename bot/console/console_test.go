@@ -21,6 +21,7 @@ import (
 	"github.com/pmbot/pmbot/bot/console"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/feeds/feedstest"
 	"github.com/pmbot/pmbot/store"
 )
 
@@ -55,19 +56,7 @@ func (failing) ByNumber(context.Context, int) (feeds.Episode, error) {
 }
 func (failing) All(context.Context) ([]feeds.Episode, error) { return nil, errInternal }
 
-func postMortem(t testing.TB) *feeds.Feed {
-	t.Helper()
-	f, err := os.Open("../../testdata/postmortem/feed.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	feed, err := feeds.Parse(f)
-	if err != nil {
-		t.Fatalf("parse feed: %v", err)
-	}
-	return feed
-}
+func postMortem(t testing.TB) *feeds.Feed { return feedstest.PostMortem(t) }
 
 func episode(t testing.TB, feed *feeds.Feed, n int) feeds.Episode {
 	t.Helper()
