@@ -176,7 +176,7 @@ func TestPollerStates(t *testing.T) {
 		t.Fatalf("summary of the new episode = %q, want %q", got, "Notes 4")
 	}
 	h.srv.set(http.StatusOK, strings.Replace(rss(1, 4, ""), "Notes 4", "Edited notes", 1), nil)
-	if r = h.poll(t); r.Updated != 1 || r.Deliveries != 0 {
+	if r = h.poll(t); len(r.Updated) != 1 || r.Deliveries != 0 {
 		t.Fatalf("edited notes: %+v, want 1 updated and nothing announced", r)
 	}
 	if got := summaryOf(4); got != "Edited notes" || summaryOf(3) != "Notes 3" {

@@ -77,6 +77,9 @@ type Poller struct {
 	Now func() time.Time
 	// Jitter spreads retries; a random fraction up to 20% when nil.
 	Jitter func(time.Duration) time.Duration
+	// Recorded, when set, is told what each poll recorded (the search index follows
+	// the store through it).
+	Recorded func(store.PollResult)
 }
 
 // resolveAgainAfter is how long a feed found by name must keep failing before its
@@ -199,8 +202,8 @@ func (p *Poller) pollOne(ctx context.Context, src FeedSource, f store.Feed) (Pol
 		log.Info("first poll: episodes recorded, only the newest `backfill` announced", "episodes", len(res.New), "announced", res.Announced)
 	case res != nil && res.Reason == feeds.ReasonHostMigration:
 		log.Warn("every item of the feed is new: taken for a host migration, nothing announced", "episodes", len(res.New))
-	case res != nil && (len(res.New) > 0 || res.Updated > 0):
-		log.Info("feed polled", "new", len(res.New), "updated", res.Updated, "announced", res.Announced, "summary", res.Summary)
+	case res != nil && (len(res.New) > 0 || len(res.Updated) > 0):
+		log.Info("feed polled", "new", len(res.New), "updated", len(res.Updated), "announced", res.Announced, "summary", res.Summary)
 	}
 	return rep, f, nil
 }
@@ -260,6 +263,9 @@ func (p *Poller) fetchAndRecord(ctx context.Context, src FeedSource, f *store.Fe
 	r, err := p.Store.RecordPoll(ctx, f.ID, feed.Episodes, policy)
 	if err != nil {
 		return nil, storeError{err}
+	}
+	if p.Recorded != nil {
+		p.Recorded(r)
 	}
 	return &r, nil
 }

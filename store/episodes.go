@@ -22,8 +22,8 @@ type Episode struct {
 type PollResult struct {
 	// New lists the episodes seen for the first time, in feed order.
 	New []Episode
-	// Updated counts known episodes whose content or GUID changed.
-	Updated int
+	// Updated lists the known episodes whose content or GUID changed.
+	Updated []Episode
 	// Announced counts the episodes announced (in one summary when Summary is true).
 	Announced int
 	Summary   bool
@@ -101,7 +101,7 @@ func (d *DB) recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, parsed []
 					return PollResult{}, fmt.Errorf("update episode %q: %w", ep.GUID, err)
 				}
 				known[id] = knownEpisode{guid: ep.GUID, hash: sum}
-				res.Updated++
+				res.Updated = append(res.Updated, Episode{ID: id, FeedID: feedID, Episode: ep})
 			}
 			if err := addAliases(ctx, tx, feedID, id, keys, aliases); err != nil {
 				return PollResult{}, err
@@ -138,7 +138,7 @@ func (d *DB) recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, parsed []
 		for i, ep := range out.Announce {
 			ids[i] = newIDs[ep.GUID]
 		}
-		n, err := enqueueAnnouncements(ctx, tx, feedID, ids, out.Summary, now.Unix())
+		n, err := d.enqueueAnnouncements(ctx, tx, feedID, ids, out.Announce, p.FloodLimit, now.Unix())
 		if err != nil {
 			return PollResult{}, err
 		}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pmbot/pmbot/feeds"
 )
 
 // Delivery kinds.
@@ -23,19 +25,6 @@ const (
 	StatusSent    = "sent"
 	StatusDead    = "dead"
 )
-
-// Subscription is a channel on a platform that receives a feed's announcements.
-type Subscription struct {
-	ID       int64
-	Platform string
-	Channel  string
-	FeedID   int64
-	Language string
-	// DigestSchedule is a cron spec; empty disables the digest.
-	DigestSchedule string
-	DigestTimeZone string
-	Topics         []string
-}
 
 // Delivery is one message of the outbox.
 type Delivery struct {
@@ -53,79 +42,30 @@ type Delivery struct {
 	SentAt       time.Time
 }
 
-const subscriptionColumns = `s.id, s.platform, s.channel, s.feed_id, s.language, s.digest_schedule, s.digest_tz, s.topics`
-
-func scanSubscriptionInto(dst []any, s *Subscription, topics *string) []any {
-	return append(dst, &s.ID, &s.Platform, &s.Channel, &s.FeedID, &s.Language, &s.DigestSchedule, &s.DigestTimeZone, topics)
-}
-
-func splitTopics(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
-}
-
-// EnsureSubscription creates the subscription, or updates its settings when the
-// (platform, channel, feed) already exists, and returns it with its id.
-func (d *DB) EnsureSubscription(ctx context.Context, s Subscription) (Subscription, error) {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO subscriptions (platform, channel, feed_id, language, digest_schedule, digest_tz, topics, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (platform, channel, feed_id) DO UPDATE SET language = excluded.language, digest_schedule = excluded.digest_schedule, digest_tz = excluded.digest_tz, topics = excluded.topics`,
-		s.Platform, s.Channel, s.FeedID, s.Language, s.DigestSchedule, s.DigestTimeZone, strings.Join(s.Topics, "\n"), d.now().Unix())
-	if err != nil {
-		return Subscription{}, fmt.Errorf("store: subscribe %s %s: %w", s.Platform, s.Channel, err)
-	}
-	err = d.db.QueryRowContext(ctx, `SELECT id FROM subscriptions WHERE platform = ? AND channel = ? AND feed_id = ?`, s.Platform, s.Channel, s.FeedID).Scan(&s.ID)
-	if err != nil {
-		return Subscription{}, fmt.Errorf("store: subscribe %s %s: %w", s.Platform, s.Channel, err)
-	}
-	return s, nil
-}
-
-// Subscriptions returns the subscriptions of a feed, or of every feed when feedID
-// is 0.
-func (d *DB) Subscriptions(ctx context.Context, feedID int64) ([]Subscription, error) {
-	q := `SELECT ` + subscriptionColumns + ` FROM subscriptions s`
-	var args []any
-	if feedID != 0 {
-		q += ` WHERE s.feed_id = ?`
-		args = append(args, feedID)
-	}
-	rows, err := d.db.QueryContext(ctx, q+` ORDER BY s.id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: subscriptions: %w", err)
-	}
-	defer rows.Close()
-	var out []Subscription
-	for rows.Next() {
-		var s Subscription
-		var topics string
-		if err := rows.Scan(scanSubscriptionInto(nil, &s, &topics)...); err != nil {
-			return nil, fmt.Errorf("store: subscriptions: %w", err)
-		}
-		s.Topics = splitTopics(topics)
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
-// enqueueAnnouncements adds, for every subscription of the feed, one delivery per
-// episode (oldest first) or one summary of them all. The unique (subscription,
-// dedupe key) makes a second enqueue of the same thing a no-op.
-func enqueueAnnouncements(ctx context.Context, tx *sql.Tx, feedID int64, ids []int64, summary bool, now int64) (int, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM subscriptions WHERE feed_id = ? ORDER BY id`, feedID)
+// enqueueAnnouncements adds, for every active subscription of the feed, one
+// delivery per episode it wants (oldest first), or one summary of them when they
+// are more than the flood limit. A subscription with topics wants only the episodes
+// that match one. The unique (subscription, dedupe key) makes a second enqueue of the
+// same thing a no-op.
+func (d *DB) enqueueAnnouncements(ctx context.Context, tx *sql.Tx, feedID int64, ids []int64, eps []feeds.Episode, floodLimit int, now int64) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, topics FROM subscriptions WHERE feed_id = ? AND active = 1 ORDER BY id`, feedID)
 	if err != nil {
 		return 0, err
 	}
-	var subs []int64
+	type sub struct {
+		id     int64
+		topics []string
+	}
+	var subs []sub
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var s sub
+		var topics string
+		if err := rows.Scan(&s.id, &topics); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		subs = append(subs, id)
+		s.topics = splitTopics(topics)
+		subs = append(subs, s)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -142,15 +82,27 @@ func enqueueAnnouncements(ctx context.Context, tx *sql.Tx, feedID int64, ids []i
 		n += int(c)
 		return nil
 	}
-	for _, sub := range subs {
-		if summary {
-			if err := insert(sub, KindSummary, KindSummary+":"+joinIDs(ids), ids); err != nil {
+	for _, s := range subs {
+		wanted := ids
+		if len(s.topics) > 0 && d.match != nil {
+			wanted = nil
+			for i, ep := range eps {
+				if d.match(ep, s.topics) {
+					wanted = append(wanted, ids[i])
+				}
+			}
+		}
+		if len(wanted) == 0 {
+			continue
+		}
+		if len(wanted) > max(floodLimit, 1) {
+			if err := insert(s.id, KindSummary, KindSummary+":"+joinIDs(wanted), wanted); err != nil {
 				return 0, err
 			}
 			continue
 		}
-		for _, id := range ids {
-			if err := insert(sub, KindEpisode, KindEpisode+":"+strconv.FormatInt(id, 10), []int64{id}); err != nil {
+		for _, id := range wanted {
+			if err := insert(s.id, KindEpisode, KindEpisode+":"+strconv.FormatInt(id, 10), []int64{id}); err != nil {
 				return 0, err
 			}
 		}
@@ -301,4 +253,31 @@ func (d *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, nil
 	}
 	return fromUnix(at.Int64), true, nil
+}
+
+// OutboxHealth is a count of what waits and what was given up.
+type OutboxHealth struct {
+	Pending int
+	Dead    int
+	// LastDead is the reason the most recent dead delivery was given up.
+	LastDead string
+}
+
+// Health counts pending and dead deliveries, for the status command.
+func (d *DB) Health(ctx context.Context) (OutboxHealth, error) {
+	var h OutboxHealth
+	err := d.db.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END), 0)
+		FROM deliveries`).Scan(&h.Pending, &h.Dead)
+	if err != nil {
+		return OutboxHealth{}, fmt.Errorf("store: outbox health: %w", err)
+	}
+	if h.Dead > 0 {
+		err = d.db.QueryRowContext(ctx, `SELECT last_error FROM deliveries WHERE status = 'dead' ORDER BY id DESC LIMIT 1`).Scan(&h.LastDead)
+		if err != nil {
+			return OutboxHealth{}, fmt.Errorf("store: outbox health: %w", err)
+		}
+	}
+	return h, nil
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/pmbot/pmbot/feeds"
 )
 
 //go:embed migrations/*.sql
@@ -32,10 +34,14 @@ var ErrLocked = errors.New("the database is in use by another pmbot process (run
 
 // DB is the bot's database.
 type DB struct {
-	db   *sql.DB
-	now  func() time.Time
-	lock *os.File
+	db    *sql.DB
+	now   func() time.Time
+	lock  *os.File
+	match TopicMatcher
 }
+
+// TopicMatcher says whether an episode matches any of a subscription's topics.
+type TopicMatcher func(ep feeds.Episode, topics []string) bool
 
 // Options tune Open.
 type Options struct {
@@ -46,6 +52,9 @@ type Options struct {
 	// that claims left by an earlier process are stale (it was killed mid-post) and
 	// releases them, so its deliveries go out now rather than when their lease ends.
 	Dispatcher bool
+	// TopicMatch filters the announcements of subscriptions with topics; when nil,
+	// topics filter nothing.
+	TopicMatch TopicMatcher
 }
 
 // Memory is the path that opens a private in-memory database.
@@ -75,7 +84,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &DB{db: sqldb, now: opts.Now}
+	d := &DB{db: sqldb, now: opts.Now, match: opts.TopicMatch}
 	if opts.Dispatcher && path != Memory {
 		if d.lock, err = lockFile(path + ".lock"); err != nil {
 			sqldb.Close()

@@ -243,8 +243,8 @@ func TestRecordPollUpdatesKnownEpisodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Updated != 2 {
-		t.Errorf("Updated = %d, want 2 (GUIDs changed)", res.Updated)
+	if len(res.Updated) != 2 {
+		t.Errorf("Updated = %d episodes, want 2 (GUIDs changed)", len(res.Updated))
 	}
 	got, err := db.EpisodeByNumber(ctx, f.ID, 2)
 	if err != nil {

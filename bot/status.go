@@ -1,0 +1,50 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pmbot/pmbot/commands"
+	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/store"
+)
+
+// StatusStore is what Status reads.
+type StatusStore interface {
+	Feeds(ctx context.Context) ([]store.Feed, error)
+	CountEpisodes(ctx context.Context, feedID int64) (int, error)
+	Health(ctx context.Context) (store.OutboxHealth, error)
+}
+
+// Status reports the bot's health to the status command.
+type Status struct {
+	Store   StatusStore
+	Version string
+}
+
+var _ commands.Statuser = Status{}
+
+// Status returns every feed's health and the outbox's.
+func (s Status) Status(ctx context.Context) (commands.StatusInfo, error) {
+	fs, err := s.Store.Feeds(ctx)
+	if err != nil {
+		return commands.StatusInfo{}, fmt.Errorf("bot: status: %w", err)
+	}
+	info := commands.StatusInfo{Version: s.Version}
+	for _, f := range fs {
+		n, err := s.Store.CountEpisodes(ctx, f.ID)
+		if err != nil {
+			return commands.StatusInfo{}, fmt.Errorf("bot: status: %w", err)
+		}
+		info.Feeds = append(info.Feeds, commands.FeedStatus{
+			Name: f.Name, Title: f.Title, URL: feeds.RedactURL(f.URL), Episodes: n,
+			LastPolled: f.LastPolledAt, NextPoll: f.NextPollAt, Failures: f.Failures, LastError: f.LastError,
+		})
+	}
+	h, err := s.Store.Health(ctx)
+	if err != nil {
+		return commands.StatusInfo{}, fmt.Errorf("bot: status: %w", err)
+	}
+	info.Pending, info.Dead, info.LastDead = h.Pending, h.Dead, h.LastDead
+	return info, nil
+}
