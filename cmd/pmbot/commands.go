@@ -11,8 +11,6 @@ import (
 	"sync"
 
 	"github.com/pmbot/pmbot/bot"
-	"github.com/pmbot/pmbot/bot/console"
-	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
 )
 
@@ -161,92 +159,6 @@ func cmdPoll(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, 
 		return errors.New(strings.Join(failed, "; "))
 	}
 	return nil
-}
-
-// episodeJSON is the stable JSON form of an episode (documented in the README).
-type episodeJSON struct {
-	Number          int             `json:"number"`
-	GUID            string          `json:"guid"`
-	Title           string          `json:"title"`
-	Published       string          `json:"published"`
-	DurationSeconds int             `json:"duration_seconds"`
-	AudioURL        string          `json:"audio_url"`
-	Link            string          `json:"link"`
-	Image           string          `json:"image"`
-	Summary         string          `json:"summary"`
-	Takeaways       []string        `json:"takeaways"`
-	Chapters        []feeds.Chapter `json:"chapters"`
-	Links           []feeds.Link    `json:"links"`
-}
-
-func toEpisodeJSON(ep feeds.Episode) episodeJSON {
-	j := episodeJSON{
-		Number: ep.Number, GUID: ep.GUID, Title: ep.Title, DurationSeconds: ep.DurationSeconds,
-		AudioURL: ep.AudioURL, Link: ep.Link, Image: ep.Image, Summary: ep.Notes.Summary,
-		Takeaways: nonNil(ep.Notes.Takeaways), Chapters: nonNil(ep.Notes.Chapters), Links: nonNil(ep.Notes.Links),
-	}
-	if !ep.Published.IsZero() {
-		j.Published = ep.Published.UTC().Format("2006-01-02T15:04:05Z07:00")
-	}
-	return j
-}
-
-// nonNil keeps JSON arrays arrays: a consumer should never have to handle null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-// takeawaysJSON is the stable JSON form of `takeaways --json`.
-type takeawaysJSON struct {
-	Number    int      `json:"number"`
-	Title     string   `json:"title"`
-	Takeaways []string `json:"takeaways"`
-	// Source is "section", "list", "summary", or "" when the notes give nothing.
-	Source string `json:"source"`
-}
-
-// query opens the app, makes sure its feeds were read, and answers the command:
-// as JSON built from the episode the arguments name, or as the console's reply.
-func query(ctx context.Context, c cli, stdout, stderr io.Writer, env []string, toJSON func(feeds.Episode) any) error {
-	if len(c.args) == 0 {
-		return usageError{fmt.Sprintf("%s needs an episode: a number, `latest`, or words of its title", c.command)}
-	}
-	a, err := openApp(ctx, c, io.Discard, stderr, env, true, false)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := a.ensureLoaded(ctx); err != nil {
-		return err
-	}
-	if c.json {
-		ep, err := commands.Find(ctx, a.catalog(), c.args)
-		if err != nil {
-			return err
-		}
-		return writeJSON(stdout, toJSON(ep))
-	}
-	rep, err := a.router.Dispatch(ctx, commands.Request{Name: c.command, Args: c.args, Platform: console.Platform, ChannelID: console.Channel})
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	console.RenderReply(&b, rep)
-	_, err = io.WriteString(stdout, b.String())
-	return err
-}
-
-func cmdEpisode(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
-	return query(ctx, c, stdout, stderr, env, func(ep feeds.Episode) any { return toEpisodeJSON(ep) })
-}
-
-func cmdTakeaways(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
-	return query(ctx, c, stdout, stderr, env, func(ep feeds.Episode) any {
-		return takeawaysJSON{Number: ep.Number, Title: ep.Title, Takeaways: nonNil(ep.Notes.Takeaways), Source: ep.Notes.TakeawaysSource}
-	})
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -46,6 +46,8 @@ type cli struct {
 	feeds      []string
 	json       bool
 	once       bool
+	limit      int
+	since      string
 	logLevel   string
 	command    string
 	args       []string
@@ -67,6 +69,8 @@ func parseArgs(args []string, stderr io.Writer) (cli, error) {
 	fs.Var((*multiFlag)(&c.feeds), "feed", "")
 	fs.BoolVar(&c.json, "json", false, "")
 	fs.BoolVar(&c.once, "once", false, "")
+	fs.IntVar(&c.limit, "limit", 10, "")
+	fs.StringVar(&c.since, "since", "", "")
 	fs.StringVar(&c.logLevel, "log-level", "", "")
 	var positional []string
 	for {
@@ -103,6 +107,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	cmd, ok := cliCommands[c.command]
+	if _, isQuery := queries[c.command]; isQuery {
+		cmd, ok = runQuery, true
+	}
 	if !ok {
 		fmt.Fprintf(stderr, "pmbot: unknown command %q\n%s", c.command, usage)
 		return 2
@@ -138,8 +145,6 @@ type commandFunc func(ctx context.Context, c cli, stdin io.Reader, stdout, stder
 var cliCommands = map[string]commandFunc{
 	"run":          cmdRun,
 	"poll":         cmdPoll,
-	"episode":      cmdEpisode,
-	"takeaways":    cmdTakeaways,
 	"check-config": cmdCheckConfig,
 	"version":      cmdVersion,
 	"help": func(_ context.Context, _ cli, _ io.Reader, stdout, _ io.Writer, _ []string) error {
