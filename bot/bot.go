@@ -2,15 +2,25 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
 )
 
-// Bot runs the poll loop and the dispatcher until its context ends.
+// Scheduler runs the weekly digests until its context ends, calling wake when it
+// enqueued something.
+type Scheduler interface {
+	Run(ctx context.Context, wake func()) error
+}
+
+// Bot runs the poll loop, the dispatcher and the digest scheduler until its context
+// ends.
 type Bot struct {
 	Poller     *Poller
 	Dispatcher *Dispatcher
+	// Digests is optional.
+	Digests Scheduler
 	// NextDue tells when the earliest pending delivery is due (a retry), so the
 	// dispatcher wakes for it.
 	NextDue func(ctx context.Context) (time.Time, bool, error)
@@ -25,12 +35,28 @@ const maxSleep = time.Minute
 // Deliveries left over from an earlier run are posted first.
 func (b *Bot) Run(ctx context.Context) error {
 	wake := make(chan struct{}, 1)
+	nudge := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
 	var wg sync.WaitGroup
-	var pollErr, dispatchErr error
+	var pollErr, dispatchErr, digestErr error
+	if b.Digests != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if digestErr = b.Digests.Run(ctx, nudge); digestErr != nil {
+				// Announcements go on without digests; say so now, not at shutdown.
+				b.Logger.Error("digest scheduler stopped", "err", digestErr)
+			}
+		}()
+	}
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		pollErr = b.pollLoop(ctx, wake)
+		pollErr = b.pollLoop(ctx, nudge)
 	}()
 	go func() {
 		defer wg.Done()
@@ -40,13 +66,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return nil
 	}
-	if pollErr != nil {
-		return pollErr
-	}
-	return dispatchErr
+	return errors.Join(pollErr, dispatchErr, digestErr)
 }
 
-func (b *Bot) pollLoop(ctx context.Context, wake chan<- struct{}) error {
+func (b *Bot) pollLoop(ctx context.Context, nudge func()) error {
 	for {
 		reports, next, err := b.Poller.PollDue(ctx, false)
 		if err != nil {
@@ -59,10 +82,7 @@ func (b *Bot) pollLoop(ctx context.Context, wake chan<- struct{}) error {
 		}
 		for _, r := range reports {
 			if r.Deliveries > 0 {
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
+				nudge()
 				break
 			}
 		}

@@ -1,6 +1,7 @@
 // Package commands holds the platform-neutral /postmortem commands: a Request is
 // routed through a table of commands to a handler that returns a typed Reply, which
-// each adapter renders for its platform.
+// each adapter renders for its platform. Every reply exists in English and French
+// (see Messages); help is generated from the table.
 package commands
 
 import (
@@ -17,36 +18,88 @@ import (
 // MaxText is the longest command text accepted, in bytes.
 const MaxText = 4000
 
-// Request is one command as a user typed it, with where it came from.
+// Request is one command as a user typed it, with where it came from. Adapters fill
+// it from the platform's event; nothing in it is trusted (Dispatch cleans Name and
+// Args again, whoever built them).
 type Request struct {
 	Name      string
 	Args      []string
 	UserID    string
 	ChannelID string
 	Platform  string
-	Locale    string
+	// Locale is the user's locale when the platform tells it (Discord: "fr",
+	// "en-US"); "" when it does not (Slack). It chooses the reply's language first.
+	Locale string
+	// ChannelLanguage is the language configured for the channel ("fr", "en"); the
+	// reply's language when Locale is not French or English.
+	ChannelLanguage string
+	// CanManage says the user may manage the channel (Discord: the Manage Channels
+	// permission; Slack: a workspace admin or the channel's manager), which
+	// subscribe and unsubscribe require. Adapters fill it; false refuses changes.
+	CanManage bool
 }
 
-// Reply is a platform-neutral answer.
+// Reply is a platform-neutral answer. Every string is plain text with no markup:
+// renderers escape it for their platform. Empty parts are not shown.
 type Reply struct {
+	// Language is the language the reply was written in ("en" or "fr"); renderers
+	// use it for the words they add themselves ("Key takeaways", dates).
+	Language string
 	// Header is the reply's title line.
 	Header string
 	// Text is a paragraph of plain text.
 	Text string
+	// Fields are short name/value pairs ("Last poll: 12 May 2024, 09:00 UTC").
+	Fields []Field
 	// Episodes are shown as cards.
 	Episodes []feeds.Episode
 	// Detail asks the renderer to show the episodes' summary, takeaways and links.
 	Detail bool
+	// Hits are search results, each with a snippet whose matched words renderers mark.
+	Hits []Hit
 	// Bullets is a plain list.
 	Bullets []string
-	// Private replies are shown to the asking user only.
+	// Links are shown grouped by their Section, in the order they come.
+	Links []feeds.Link
+	// Buttons are actions: open a URL, or run a command.
+	Buttons []Button
+	// Private replies are shown to the asking user only (ephemeral).
 	Private bool
+	// Shareable asks the adapter to offer a "share in channel" action on a private
+	// reply; sharing runs Command again and posts its reply with Shared().
+	Shareable bool
+	// Command is the command line that gives this reply again ("/postmortem
+	// episode 12", even when the user asked for `random`), for the share action.
+	// Handlers set it without the prefix; Dispatch adds the router's.
+	Command string
+}
+
+// Shared returns the reply as posted in the channel by the share action.
+func (r Reply) Shared() Reply {
+	r.Private, r.Shareable = false, false
+	return r
+}
+
+// Field is one name/value pair of a reply.
+type Field struct {
+	Name  string
+	Value string
+}
+
+// Button is one action of a reply: it opens URL, or, when URL is empty, runs
+// Command (a command line such as "/postmortem episode 12").
+type Button struct {
+	Label   string
+	URL     string
+	Command string
 }
 
 // Handler answers a request.
 type Handler func(ctx context.Context, req Request) (Reply, error)
 
 // Command is one row of the command table, from which routing and help come.
+// Usage and Description are message keys (English text), translated when help is
+// shown.
 type Command struct {
 	Name        string
 	Aliases     []string
@@ -57,19 +110,26 @@ type Command struct {
 }
 
 // UserError is an error whose message is meant for the user ("no episode 99; the
-// latest is 17"). Other errors are internal and shown as a generic apology.
-type UserError struct{ Msg string }
+// latest is 17"). Other errors are internal and shown as a generic apology. Key and
+// Args let the message be translated; Msg is its English form.
+type UserError struct {
+	Msg  string
+	Key  string
+	Args []any
+}
 
 func (e *UserError) Error() string { return e.Msg }
 
-// Errorf returns a UserError.
+// Errorf returns a UserError. format is also the message key: when the catalogue
+// has it, the user reads it in their language.
 func Errorf(format string, args ...any) error {
-	return &UserError{Msg: fmt.Sprintf(format, args...)}
+	return &UserError{Msg: fmt.Sprintf(format, args...), Key: format, Args: args}
 }
 
 // Router routes requests to the command table.
 type Router struct {
 	Prefix   string
+	msgs     *Messages
 	commands []Command
 	byName   map[string]*Command
 }
@@ -77,10 +137,11 @@ type Router struct {
 // NewRouter returns a router over the given commands, adding "help". prefix is the
 // slash command's name as users type it ("/postmortem").
 func NewRouter(prefix string, cmds []Command) *Router {
-	r := &Router{Prefix: prefix, byName: make(map[string]*Command)}
+	r := &Router{Prefix: prefix, msgs: DefaultMessages(), byName: make(map[string]*Command)}
 	r.commands = append(r.commands, cmds...)
 	r.commands = append(r.commands, Command{
 		Name:        "help",
+		Aliases:     []string{"aide"},
 		Usage:       "help [command]",
 		Description: "List the commands, or explain one.",
 		Examples:    []string{"help", "help takeaways"},
@@ -99,6 +160,9 @@ func NewRouter(prefix string, cmds []Command) *Router {
 // Commands returns the command table.
 func (r *Router) Commands() []Command { return r.commands }
 
+// Messages returns the message catalogue the router answers with, for renderers.
+func (r *Router) Messages() *Messages { return r.msgs }
+
 // Parse turns command text ("takeaways 3", "/postmortem episode 12") into a request's
 // name and arguments. Control characters are dropped and the text is capped, so
 // nothing a user types can reach a renderer raw.
@@ -106,16 +170,7 @@ func Parse(text string) (name string, args []string, err error) {
 	if len(text) > MaxText {
 		return "", nil, Errorf("that command is too long (%d bytes; the limit is %d)", len(text), MaxText)
 	}
-	text = strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return ' '
-		}
-		if unicode.IsControl(r) || r == unicode.ReplacementChar || unicode.Is(unicode.Cf, r) {
-			return -1
-		}
-		return r
-	}, text)
-	fields := strings.Fields(text)
+	fields := strings.Fields(scrub(text))
 	if len(fields) > 0 && strings.HasPrefix(fields[0], "/") {
 		fields = fields[1:]
 	}
@@ -125,48 +180,123 @@ func Parse(text string) (name string, args []string, err error) {
 	return strings.ToLower(fields[0]), fields[1:], nil
 }
 
-// Dispatch runs the request's command. Errors a user can act on come back as a
-// UserError; anything else is internal.
-func (r *Router) Dispatch(ctx context.Context, req Request) (Reply, error) {
-	c, ok := r.byName[strings.ToLower(req.Name)]
-	if !ok {
-		if s := r.suggest(req.Name); s != "" {
-			return Reply{}, Errorf("unknown command %q; did you mean `%s`? Try `%s help`.", clip(req.Name, 40), s, r.Prefix)
+// scrub turns line breaks and tabs into spaces and drops control and invisible
+// formatting characters (bidi overrides, zero-width spaces, invalid UTF-8).
+func scrub(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return ' '
 		}
-		return Reply{}, Errorf("unknown command %q. Try `%s help`.", clip(req.Name, 40), r.Prefix)
-	}
-	return c.Handler(ctx, req)
+		if unicode.IsControl(r) || r == unicode.ReplacementChar || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
-// ErrorReply turns a handler's error into what the user sees: the message of a
-// UserError, else a generic apology (the details go to the log, not the channel).
-func ErrorReply(err error) Reply {
-	var ue *UserError
-	if errors.As(err, &ue) {
-		return Reply{Text: ue.Msg, Private: true}
+// sanitize cleans a request built by an adapter that may not have used Parse (a
+// Discord option holds any string), so handlers see what Parse would give them.
+func sanitize(req Request) (Request, error) {
+	size := len(req.Name)
+	for _, a := range req.Args {
+		size += len(a) + 1
 	}
-	return Reply{Text: "Something went wrong on our side; the bot's admin can find the details in its log.", Private: true}
+	if size > MaxText {
+		return req, Errorf("that command is too long (%d bytes; the limit is %d)", size, MaxText)
+	}
+	req.Name = strings.ToLower(strings.TrimSpace(scrub(req.Name)))
+	args := make([]string, 0, len(req.Args))
+	for _, a := range req.Args {
+		if a = strings.Join(strings.Fields(scrub(a)), " "); a != "" {
+			args = append(args, a)
+		}
+	}
+	req.Args = args
+	return req, nil
+}
+
+// Dispatch runs the request's command. On error, the returned Reply is already what
+// the user should see (in their language): the words of a UserError, else a
+// generic apology; the error itself is for the log.
+func (r *Router) Dispatch(ctx context.Context, req Request) (Reply, error) {
+	lang := Language(req.Locale, req.ChannelLanguage)
+	req, err := sanitize(req)
+	if err != nil {
+		return r.msgs.ErrorReply(lang, err), err
+	}
+	if req.Name == "" {
+		req.Name = "help"
+	}
+	c, ok := r.byName[req.Name]
+	if !ok {
+		if s := r.suggest(req.Name); s != "" {
+			err = Errorf("unknown command %q; did you mean `%s`? Try `%s help`.", clip(req.Name, 40), s, r.Prefix)
+		} else {
+			err = Errorf("unknown command %q. Try `%s help`.", clip(req.Name, 40), r.Prefix)
+		}
+		return r.msgs.ErrorReply(lang, err), err
+	}
+	rep, err := c.Handler(ctx, req)
+	if err != nil {
+		return r.msgs.ErrorReply(lang, err), err
+	}
+	rep.Language = lang
+	if rep.Shareable {
+		if rep.Command == "" {
+			rep.Command = strings.Join(append([]string{c.Name}, req.Args...), " ")
+		}
+		rep.Command = r.Prefix + " " + rep.Command
+	}
+	return rep, nil
+}
+
+// Answer parses command text and dispatches it with req's context (user, channel,
+// locale, rights): what an adapter calls for a typed command. Like Dispatch, it
+// returns the reply to show even on error, and the error for the log.
+func (r *Router) Answer(ctx context.Context, req Request, text string) (Reply, error) {
+	name, args, err := Parse(text)
+	if err != nil {
+		return r.msgs.ErrorReply(Language(req.Locale, req.ChannelLanguage), err), err
+	}
+	req.Name, req.Args = name, args
+	return r.Dispatch(ctx, req)
+}
+
+// ErrorReply turns a handler's error into what the user sees, in English: the
+// message of a UserError, else a generic apology (the details go to the log, not
+// the channel). Messages.ErrorReply does the same in the user's language.
+func ErrorReply(err error) Reply {
+	return DefaultMessages().ErrorReply(English, err)
+}
+
+// IsUserError reports whether err carries a message for the user, so adapters log
+// only the others.
+func IsUserError(err error) bool {
+	var ue *UserError
+	return errors.As(err, &ue)
 }
 
 func (r *Router) help(_ context.Context, req Request) (Reply, error) {
+	t := r.msgs.tr(req)
 	if len(req.Args) > 0 {
 		c, ok := r.byName[strings.ToLower(req.Args[0])]
 		if !ok {
 			return Reply{}, Errorf("no command %q. Try `%s help`.", clip(req.Args[0], 40), r.Prefix)
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s\nUsage: %s %s", c.Description, r.Prefix, c.Usage)
+		b.WriteString(t.S(c.Description))
+		b.WriteString("\n" + t.S("Usage: %s", r.Prefix+" "+t.S(c.Usage)))
 		if len(c.Aliases) > 0 {
-			fmt.Fprintf(&b, "\nAlso: %s", strings.Join(c.Aliases, ", "))
+			b.WriteString("\n" + t.S("Also: %s", strings.Join(c.Aliases, ", ")))
 		}
 		for _, ex := range c.Examples {
-			fmt.Fprintf(&b, "\nExample: %s %s", r.Prefix, ex)
+			b.WriteString("\n" + t.S("Example: %s", r.Prefix+" "+ex))
 		}
 		return Reply{Header: r.Prefix + " " + c.Name, Text: b.String(), Private: true}, nil
 	}
-	rep := Reply{Header: "Commands", Private: true}
+	rep := Reply{Header: t.S("Commands"), Private: true}
 	for _, c := range r.commands {
-		rep.Bullets = append(rep.Bullets, fmt.Sprintf("%s %s: %s", r.Prefix, c.Usage, c.Description))
+		rep.Bullets = append(rep.Bullets, r.Prefix+" "+t.S(c.Usage)+": "+t.S(c.Description))
 	}
 	return rep, nil
 }

@@ -124,11 +124,8 @@ func run(t *testing.T, r *commands.Router, text string) (commands.Reply, error) 
 	if err != nil {
 		return commands.ErrorReply(err), err
 	}
-	rep, err := r.Dispatch(context.Background(), commands.Request{Name: name, Args: args, UserID: "u1", ChannelID: "c1", Platform: "test"})
-	if err != nil {
-		return commands.ErrorReply(err), err
-	}
-	return rep, nil
+	// On error, Dispatch's reply is already the one the user sees.
+	return r.Dispatch(context.Background(), commands.Request{Name: name, Args: args, UserID: "u1", ChannelID: "c1", Platform: "test"})
 }
 
 // numbers lists the episode numbers of a reply.
@@ -203,15 +200,21 @@ func TestDispatchTakeaways(t *testing.T) {
 					"Le data et le model management sont le nerf de la guerre pour répondre aux questions de montée en charge. Le ML Ops est là pour rester. Voir ML Flow.",
 					"Au-delà du technique, la conduite du changement pour le déploiement d’un produit ML doit être préparée avec les utilisateurs business.",
 				},
-				Private: true,
+				Private:   true,
+				Shareable: true,
+				Command:   "/postmortem takeaways 3",
+				Language:  "en",
 			},
 		},
 		{
 			text: "takeaways 5", // #5 has no notes
 			want: commands.Reply{
-				Header:  "Key takeaways: #5 Autoscaling lag et gestion des incidents chez Doctolib 🇫🇷",
-				Text:    "This episode's show notes have no takeaways.",
-				Private: true,
+				Header:    "Key takeaways: #5 Autoscaling lag et gestion des incidents chez Doctolib 🇫🇷",
+				Text:      "This episode's show notes have no takeaways.",
+				Private:   true,
+				Shareable: true,
+				Command:   "/postmortem takeaways 5",
+				Language:  "en",
 			},
 		},
 	}
@@ -350,7 +353,8 @@ func TestHelp(t *testing.T) {
 					"Also: takeaway, keypoints, pointscles\n" +
 					"Example: /postmortem takeaways 3\n" +
 					"Example: /postmortem takeaways latest",
-				Private: true,
+				Private:  true,
+				Language: "en",
 			}
 			if diff := cmp.Diff(want, rep); diff != "" {
 				t.Errorf("%q (-want +got):\n%s", text, diff)
@@ -368,7 +372,7 @@ func TestInternalErrorsStayInternal(t *testing.T) {
 			if !errors.Is(err, secret) {
 				t.Fatalf("error = %v, want the catalog's error for the log", err)
 			}
-			want := commands.Reply{Text: "Something went wrong on our side; the bot's admin can find the details in its log.", Private: true}
+			want := commands.Reply{Language: "en", Text: "Something went wrong on our side; the bot's admin can find the details in its log.", Private: true}
 			if diff := cmp.Diff(want, rep); diff != "" {
 				t.Errorf("reply (-want +got):\n%s", diff)
 			}

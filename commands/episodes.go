@@ -23,49 +23,60 @@ type Catalog interface {
 	All(ctx context.Context) ([]feeds.Episode, error)
 }
 
-// maxLatest caps "latest n" so a reply stays readable and within platform limits.
-const maxLatest = 10
+const (
+	// maxLatest caps "latest n" so a reply stays readable and within platform limits.
+	maxLatest = 10
+	// maxHits is how many search results a reply shows: more is a wall of text in
+	// a chat, and the best ones come first.
+	maxHits = 5
+	// maxQuery caps a search in runes: no title or note is found by a paragraph.
+	maxQuery = 200
+)
 
-// EpisodeCommands returns the episode commands over a catalog.
-func EpisodeCommands(cat Catalog) []Command {
-	return []Command{
-		{
-			Name:        "latest",
-			Aliases:     []string{"last", "new"},
-			Usage:       "latest [n]",
-			Description: "Show the newest episode, or the n newest.",
-			Examples:    []string{"latest", "latest 3"},
-			Handler:     func(ctx context.Context, req Request) (Reply, error) { return latest(ctx, cat, req) },
-		},
-		{
-			Name:        "episode",
-			Aliases:     []string{"ep", "show"},
-			Usage:       "episode <n|latest|words>",
-			Description: "Show one episode: summary, takeaways, links.",
-			Examples:    []string{"episode 17", "episode latest", "episode dragonblood"},
-			Handler:     func(ctx context.Context, req Request) (Reply, error) { return episode(ctx, cat, req) },
-		},
-		{
-			Name:        "takeaways",
-			Aliases:     []string{"takeaway", "keypoints", "pointscles"},
-			Usage:       "takeaways <n|latest>",
-			Description: "The key takeaways of an episode.",
-			Examples:    []string{"takeaways 3", "takeaways latest"},
-			Handler:     func(ctx context.Context, req Request) (Reply, error) { return takeaways(ctx, cat, req) },
-		},
+func (h *handlers) search(ctx context.Context, req Request) (Reply, error) {
+	t := h.msgs.tr(req)
+	if len(req.Args) == 0 {
+		return Reply{}, Errorf("what should I look for? Give some words, like `search bgp`; for the newest episodes, try `latest`")
 	}
+	q := strings.Join(req.Args, " ")
+	if n := len([]rune(q)); n > maxQuery {
+		return Reply{}, Errorf("that search is too long (%d characters; the limit is %d)", n, maxQuery)
+	}
+	var hits []Hit
+	if h.deps.Search != nil {
+		var err error
+		if hits, err = h.deps.Search.Search(ctx, q, maxHits); err != nil {
+			return Reply{}, err
+		}
+	} else {
+		eps, err := scan(ctx, h.deps.Catalog, q, maxHits)
+		if err != nil {
+			return Reply{}, err
+		}
+		for _, ep := range eps {
+			hits = append(hits, Hit{Episode: ep})
+		}
+	}
+	if len(hits) == 0 {
+		return Reply{}, Errorf("no episode matches %q", clip(q, 60))
+	}
+	return Reply{Header: t.S("Results for %q", clip(q, 60)), Hits: hits[:min(len(hits), maxHits)], Private: true, Shareable: true}, nil
 }
 
-func latest(ctx context.Context, cat Catalog, req Request) (Reply, error) {
+func (h *handlers) latest(ctx context.Context, req Request) (Reply, error) {
+	t := h.msgs.tr(req)
 	n := 1
-	if len(req.Args) > 0 {
-		v, err := strconv.Atoi(strings.TrimPrefix(req.Args[0], "#"))
-		if err != nil || v < 1 {
+	if len(req.Args) > 1 {
+		return Reply{}, Errorf("`latest` takes one number, like `latest 3`")
+	}
+	if len(req.Args) == 1 {
+		v, ok := number(req.Args[0])
+		if !ok || v < 1 {
 			return Reply{}, Errorf("`latest` takes a number of episodes, like `latest 3`; %q is not one", clip(req.Args[0], 20))
 		}
 		n = min(v, maxLatest)
 	}
-	eps, err := cat.Latest(ctx, n)
+	eps, err := h.deps.Catalog.Latest(ctx, n)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -73,34 +84,107 @@ func latest(ctx context.Context, cat Catalog, req Request) (Reply, error) {
 		return Reply{}, Errorf("no episodes yet: the feed has not been read, or is empty")
 	}
 	if len(eps) == 1 {
-		return Reply{Header: "Latest episode", Episodes: eps, Detail: true, Private: true}, nil
+		return Reply{Header: t.S("Latest episode"), Episodes: eps, Detail: true, Private: true, Shareable: true}, nil
 	}
-	return Reply{Header: fmt.Sprintf("Latest %d episodes", len(eps)), Episodes: eps, Private: true}, nil
+	return Reply{Header: t.S("Latest %d episodes", len(eps)), Episodes: eps, Private: true, Shareable: true}, nil
 }
 
-func episode(ctx context.Context, cat Catalog, req Request) (Reply, error) {
-	ep, err := Find(ctx, cat, req.Args)
+func (h *handlers) episode(ctx context.Context, req Request) (Reply, error) {
+	ep, err := h.find(ctx, req.Args)
 	if err != nil {
 		return Reply{}, err
 	}
-	return Reply{Episodes: []feeds.Episode{ep}, Detail: true, Private: true}, nil
+	return Reply{Episodes: []feeds.Episode{ep}, Detail: true, Private: true, Shareable: true, Command: shareCommand("episode", ep)}, nil
 }
 
-func takeaways(ctx context.Context, cat Catalog, req Request) (Reply, error) {
-	ep, err := Find(ctx, cat, req.Args)
+func (h *handlers) takeaways(ctx context.Context, req Request) (Reply, error) {
+	t := h.msgs.tr(req)
+	ep, err := h.find(ctx, req.Args)
 	if err != nil {
 		return Reply{}, err
 	}
-	rep := Reply{Header: "Key takeaways: " + Label(ep), Private: true}
+	rep := Reply{Header: t.S("Key takeaways: %s", Label(ep)), Private: true, Shareable: true, Command: shareCommand("takeaways", ep)}
 	if len(ep.Notes.Takeaways) == 0 {
-		rep.Text = "This episode's show notes have no takeaways."
+		rep.Text = t.S("This episode's show notes have no takeaways.")
 		return rep, nil
 	}
 	rep.Bullets = ep.Notes.Takeaways
 	if ep.Notes.TakeawaysSource == feeds.TakeawaysSummary {
-		rep.Text = "The notes have no takeaways section; here is their summary."
+		rep.Text = t.S("The notes have no takeaways section; here is their summary.")
 	}
 	return rep, nil
+}
+
+func (h *handlers) chapters(ctx context.Context, req Request) (Reply, error) {
+	t := h.msgs.tr(req)
+	ep, err := h.find(ctx, req.Args)
+	if err != nil {
+		return Reply{}, err
+	}
+	rep := Reply{Header: t.S("Chapters: %s", Label(ep)), Private: true, Shareable: true, Command: shareCommand("chapters", ep)}
+	if len(ep.Notes.Chapters) == 0 {
+		rep.Text = t.S("This episode's show notes list no chapters.")
+		return rep, nil
+	}
+	for _, c := range ep.Notes.Chapters {
+		rep.Bullets = append(rep.Bullets, Timestamp(c.StartSeconds)+" "+c.Title)
+	}
+	return rep, nil
+}
+
+func (h *handlers) links(ctx context.Context, req Request) (Reply, error) {
+	t := h.msgs.tr(req)
+	ep, err := h.find(ctx, req.Args)
+	if err != nil {
+		return Reply{}, err
+	}
+	rep := Reply{Header: t.S("Links: %s", Label(ep)), Private: true, Shareable: true, Command: shareCommand("links", ep)}
+	if len(ep.Notes.Links) == 0 {
+		rep.Text = t.S("This episode's show notes have no links.")
+		return rep, nil
+	}
+	rep.Links = ep.Notes.Links
+	return rep, nil
+}
+
+func (h *handlers) random(ctx context.Context, req Request) (Reply, error) {
+	t := h.msgs.tr(req)
+	if len(req.Args) > 0 {
+		return Reply{}, Errorf("`random` takes no arguments; to find an episode, try `search %s`", clip(strings.Join(req.Args, " "), 40))
+	}
+	all, err := h.deps.Catalog.All(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	// Numbered episodes are the real ones: a trailer is no answer to "surprise me".
+	pool := make([]feeds.Episode, 0, len(all))
+	for _, ep := range all {
+		if ep.Number > 0 {
+			pool = append(pool, ep)
+		}
+	}
+	if len(pool) == 0 {
+		pool = all
+	}
+	if len(pool) == 0 {
+		return Reply{}, Errorf("no episodes yet: the feed has not been read, or is empty")
+	}
+	i := h.deps.Rand(len(pool))
+	if i < 0 || i >= len(pool) {
+		i = 0 // a broken Rand must not panic a command
+	}
+	ep := pool[i]
+	// Sharing repeats this episode, not another draw.
+	return Reply{Header: t.S("A random episode"), Episodes: []feeds.Episode{ep}, Detail: true, Private: true, Shareable: true, Command: shareCommand("episode", ep)}, nil
+}
+
+// shareCommand is the command (without the prefix, which Dispatch adds) that
+// shows ep again, by number when it has one.
+func shareCommand(name string, ep feeds.Episode) string {
+	if ep.Number > 0 {
+		return name + " " + strconv.Itoa(ep.Number)
+	}
+	return ""
 }
 
 // Label is how an episode is named in one line: "#17 Incident BGP…", or the title.
@@ -111,14 +195,62 @@ func Label(ep feeds.Episode) string {
 	return ep.Title
 }
 
+// number reads an episode number as users write it: "17" or "#17".
+func number(s string) (int, bool) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
+	if s == "" || len(s) > 9 { // nine digits: no podcast has a billion episodes
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+// numeric reports whether s looks like a number ("#123", "-4", "99999999999"),
+// whether or not it fits one, so "episode 99999999999" says there is no such
+// episode instead of searching titles for digits.
+func numeric(s string) bool {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "#"), "-")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// find resolves arguments to one episode like Find, asking the search index for
+// words when there is one (it knows typos and stems), else matching titles.
+func (h *handlers) find(ctx context.Context, args []string) (feeds.Episode, error) {
+	q := strings.Join(args, " ")
+	if h.deps.Search == nil || len(args) == 0 || numeric(q) || isLatest(q) {
+		return Find(ctx, h.deps.Catalog, args)
+	}
+	if n := len([]rune(q)); n > maxQuery {
+		return feeds.Episode{}, Errorf("that search is too long (%d characters; the limit is %d)", n, maxQuery)
+	}
+	hits, err := h.deps.Search.Search(ctx, q, 1)
+	if err == nil && len(hits) > 0 {
+		return hits[0].Episode, nil
+	}
+	// The index may be rebuilding or broken: the catalogue still answers.
+	return Find(ctx, h.deps.Catalog, args)
+}
+
+func isLatest(q string) bool {
+	return strings.EqualFold(q, "latest") || strings.EqualFold(q, "last") || strings.EqualFold(q, "dernier")
+}
+
 // Find resolves command arguments to one episode: a number ("17", "#17"),
-// "latest", or words of the title.
+// "latest", or words of the title (then of the notes).
 func Find(ctx context.Context, cat Catalog, args []string) (feeds.Episode, error) {
 	if len(args) == 0 {
 		return feeds.Episode{}, Errorf("which episode? Give a number, `latest`, or words of its title")
 	}
 	q := strings.Join(args, " ")
-	if strings.EqualFold(q, "latest") || strings.EqualFold(q, "last") {
+	if isLatest(q) {
 		eps, err := cat.Latest(ctx, 1)
 		if err != nil {
 			return feeds.Episode{}, err
@@ -128,35 +260,70 @@ func Find(ctx context.Context, cat Catalog, args []string) (feeds.Episode, error
 		}
 		return eps[0], nil
 	}
-	if n, err := strconv.Atoi(strings.TrimPrefix(q, "#")); err == nil {
-		if n < 1 {
+	if numeric(q) {
+		n, ok := number(q)
+		if !ok || n < 1 {
 			// Episodes are numbered from 1; the store keeps unnumbered ones (a
 			// trailer) as 0, which "episode 0" must not pick out.
-			return feeds.Episode{}, noEpisode(ctx, cat, n)
+			return feeds.Episode{}, noEpisode(ctx, cat, strings.TrimPrefix(q, "#"))
 		}
 		ep, err := cat.ByNumber(ctx, n)
 		if errors.Is(err, ErrNoEpisode) {
-			return feeds.Episode{}, noEpisode(ctx, cat, n)
+			return feeds.Episode{}, noEpisode(ctx, cat, strconv.Itoa(n))
 		}
 		return ep, err
 	}
-	all, err := cat.All(ctx)
+	if n := len([]rune(q)); n > maxQuery {
+		return feeds.Episode{}, Errorf("that search is too long (%d characters; the limit is %d)", n, maxQuery)
+	}
+	eps, err := scan(ctx, cat, q, 1)
 	if err != nil {
 		return feeds.Episode{}, err
 	}
+	if len(eps) == 0 {
+		return feeds.Episode{}, Errorf("no episode matches %q", clip(q, 60))
+	}
+	return eps[0], nil
+}
+
+// scan is the search without an index: episodes whose title has every word of q,
+// then those whose notes have them, up to limit.
+func scan(ctx context.Context, cat Catalog, q string, limit int) ([]feeds.Episode, error) {
+	if n, ok := number(q); ok && n > 0 {
+		ep, err := cat.ByNumber(ctx, n)
+		if err == nil {
+			return []feeds.Episode{ep}, nil
+		}
+		if !errors.Is(err, ErrNoEpisode) {
+			return nil, err
+		}
+	}
+	all, err := cat.All(ctx)
+	if err != nil {
+		return nil, err
+	}
 	words := strings.Fields(feeds.FoldTitle(q))
+	var out []feeds.Episode
+	seen := make(map[int]bool)
 	for _, inTitleOnly := range []bool{true, false} {
-		for _, ep := range all {
+		for i, ep := range all {
+			if seen[i] {
+				continue
+			}
 			text := feeds.FoldTitle(ep.Title)
 			if !inTitleOnly {
 				text += " " + feeds.FoldTitle(ep.NotesText)
 			}
 			if containsAll(text, words) {
-				return ep, nil
+				out = append(out, ep)
+				seen[i] = true
+				if len(out) == limit {
+					return out, nil
+				}
 			}
 		}
 	}
-	return feeds.Episode{}, Errorf("no episode matches %q", clip(q, 60))
+	return out, nil
 }
 
 func containsAll(text string, words []string) bool {
@@ -171,14 +338,17 @@ func containsAll(text string, words []string) bool {
 	return true
 }
 
-func noEpisode(ctx context.Context, cat Catalog, n int) error {
+// noEpisode says there is no episode n, and which is the latest, so the user knows
+// what range to ask for.
+func noEpisode(ctx context.Context, cat Catalog, n string) error {
+	n = clip(n, 20)
 	eps, err := cat.Latest(ctx, maxLatest)
 	if err == nil {
 		for _, ep := range eps {
 			if ep.Number > 0 {
-				return Errorf("no episode %d; the latest is %d", n, ep.Number)
+				return Errorf("no episode %s; the latest is %d", n, ep.Number)
 			}
 		}
 	}
-	return Errorf("no episode %d", n)
+	return Errorf("no episode %s", n)
 }

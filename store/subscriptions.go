@@ -89,7 +89,8 @@ func (d *DB) Subscribe(ctx context.Context, s Subscription) (sub Subscription, c
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (platform, channel, feed_id, language, digest_schedule, digest_tz, topics, created_at, active)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
-			ON CONFLICT (platform, channel, feed_id) DO UPDATE SET language = excluded.language, digest_schedule = excluded.digest_schedule, digest_tz = excluded.digest_tz, topics = excluded.topics, active = 1`,
+			ON CONFLICT (platform, channel, feed_id) DO UPDATE SET language = excluded.language, digest_schedule = excluded.digest_schedule, digest_tz = excluded.digest_tz, topics = excluded.topics,
+				created_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.created_at ELSE excluded.created_at END, active = 1`,
 			s.Platform, s.Channel, s.FeedID, s.Language, s.DigestSchedule, s.DigestTimeZone, strings.Join(s.Topics, "\n"), d.now().Unix())
 		if err != nil {
 			return err

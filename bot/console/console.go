@@ -6,7 +6,6 @@ package console
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,6 +35,12 @@ type Adapter struct {
 	Logger *slog.Logger
 	// Now is the clock for message ids; time.Now when nil.
 	Now func() time.Time
+	// Language is the console channel's configured language ("en", "fr"); replies
+	// are in it, as a terminal has no user locale to prefer.
+	Language string
+	// ReadOnly refuses subscribe and unsubscribe. The person at the terminal runs
+	// the bot and so manages its only channel, unless told otherwise.
+	ReadOnly bool
 
 	mu sync.Mutex // one message at a time on the terminal
 	n  int
@@ -109,7 +114,8 @@ func (a *Adapter) Serve(ctx context.Context, in io.Reader) error {
 			case in.err != nil:
 				return fmt.Errorf("console: read commands: %w", in.err)
 			case in.tooLong:
-				a.write(commands.ErrorReply(commands.Errorf("that line is too long; the limit is %d bytes", commands.MaxText)))
+				err := commands.Errorf("that line is too long; the limit is %d bytes", commands.MaxText)
+				a.write(commands.DefaultMessages().ErrorReply(commands.Language("", a.Language), err))
 			case strings.TrimSpace(in.line) != "":
 				a.Answer(ctx, in.line)
 			}
@@ -155,104 +161,255 @@ func (a *Adapter) write(rep commands.Reply) {
 	io.WriteString(a.Out, b.String())
 }
 
+// Request is the request the console makes of a command line's user: the
+// terminal's only channel, in its configured language, with the right to manage
+// it unless ReadOnly.
+func (a *Adapter) Request() commands.Request {
+	return commands.Request{UserID: "console", ChannelID: Channel, Platform: Platform, ChannelLanguage: a.Language, CanManage: !a.ReadOnly}
+}
+
 func (a *Adapter) reply(ctx context.Context, line string) commands.Reply {
-	name, args, err := commands.Parse(line)
-	if err != nil {
-		return commands.ErrorReply(err)
-	}
-	rep, err := a.Router.Dispatch(ctx, commands.Request{Name: name, Args: args, UserID: "console", ChannelID: Channel, Platform: Platform})
-	if err != nil {
-		var ue *commands.UserError
-		if a.Logger != nil && !errors.As(err, &ue) {
-			a.Logger.Error("command failed", "command", name, "err", err)
-		}
-		return commands.ErrorReply(err)
+	rep, err := a.Router.Answer(ctx, a.Request(), line)
+	if err != nil && a.Logger != nil && !commands.IsUserError(err) {
+		a.Logger.Error("command failed", "err", err)
 	}
 	return rep
 }
 
 const rule = "──────────────────────────────────────────"
 
-// RenderAnnouncement writes an announcement in the terminal layout.
+// KindDigestArchive is the kind of a digest that, with no new episode in its
+// week, brings one back from the archive.
+const KindDigestArchive = "digest-archive"
+
+// RenderAnnouncement writes an announcement in the terminal layout, in the
+// announcement's language.
 func RenderAnnouncement(w *strings.Builder, a bot.Announcement) {
+	lang := commands.Language("", a.Language)
+	m := commands.DefaultMessages()
+	feed := feedTitle(lang, a.FeedTitle)
 	w.WriteString(rule + "\n")
-	if a.Kind == store.KindSummary {
-		fmt.Fprintf(w, "%d new episodes of %s\n\n", len(a.Episodes), feedTitle(a.FeedTitle))
+	switch a.Kind {
+	case store.KindSummary:
+		fmt.Fprintf(w, "%s\n\n", line(m.Sprintf(lang, commands.MsgNewEpisodes, len(a.Episodes), feed), maxTitle))
 		for i, ep := range a.Episodes {
 			if i == maxItems {
-				fmt.Fprintf(w, "… and %d more\n", len(a.Episodes)-i)
+				fmt.Fprintf(w, "%s\n", m.Sprintf(lang, commands.MsgAndMore, len(a.Episodes)-i))
 				break
 			}
-			fmt.Fprintf(w, "• %s  (%s)\n", label(ep), dateOf(ep))
+			fmt.Fprintf(w, "• %s  (%s)\n", label(lang, ep), dateOf(lang, ep))
 			if u := line(ep.AudioURL, maxURL); u != "" {
 				fmt.Fprintf(w, "  %s\n", u)
 			}
 		}
-		w.WriteString(rule + "\n\n")
-		return
-	}
-	fmt.Fprintf(w, "New episode of %s\n\n", feedTitle(a.FeedTitle))
-	for _, ep := range a.Episodes {
-		renderEpisode(w, ep, true)
+	case store.KindDigest:
+		fmt.Fprintf(w, "%s\n\n", line(m.Sprintf(lang, commands.MsgWeeklyDigest, feed), maxTitle))
+		if len(a.Episodes) == 0 {
+			fmt.Fprintf(w, "%s\n", m.Sprintf(lang, commands.MsgNoDigestNews))
+		}
+		for i, ep := range a.Episodes {
+			if i == maxItems {
+				fmt.Fprintf(w, "%s\n", m.Sprintf(lang, commands.MsgAndMore, len(a.Episodes)-i))
+				break
+			}
+			fmt.Fprintf(w, "• %s  (%s)\n", label(lang, ep), dateOf(lang, ep))
+			if t := line(commands.FirstTakeaway(ep), maxBullet); t != "" {
+				fmt.Fprintf(w, "  %s\n", t)
+			}
+		}
+	case KindDigestArchive:
+		fmt.Fprintf(w, "%s\n\n%s\n\n", line(m.Sprintf(lang, commands.MsgFromTheArchive, feed), maxTitle), m.Sprintf(lang, commands.MsgArchiveIntro))
+		for i, ep := range a.Episodes {
+			if i > 0 {
+				w.WriteString("\n")
+			}
+			renderEpisode(w, lang, ep, true)
+		}
+	default:
+		fmt.Fprintf(w, "%s\n\n", line(m.Sprintf(lang, commands.MsgNewEpisode, feed), maxTitle))
+		for _, ep := range a.Episodes {
+			renderEpisode(w, lang, ep, true)
+		}
 	}
 	w.WriteString(rule + "\n\n")
 }
 
-// RenderReply writes a command reply in the terminal layout.
+// RenderReply writes a command reply in the terminal layout. Matched words of a
+// search snippet are shown as **word**: readable on any terminal, with or without
+// colour, and unlike « » not mistaken for French quotes. A private reply's share
+// action is not shown: the terminal has one reader and nowhere to share to.
 func RenderReply(w *strings.Builder, r commands.Reply) {
+	lang := commands.Language("", r.Language)
+	m := commands.DefaultMessages()
 	if r.Header != "" {
 		fmt.Fprintf(w, "%s\n", line(r.Header, maxTitle))
 	}
 	if t := clean(r.Text); t != "" {
 		fmt.Fprintf(w, "%s\n", t)
 	}
-	renderBullets(w, "  ", r.Bullets)
-	above := r.Header != "" || r.Text != "" || len(r.Bullets) > 0
+	for i, f := range r.Fields {
+		if i == maxItems {
+			fmt.Fprintf(w, "%s\n", m.Sprintf(lang, commands.MsgAndMore, len(r.Fields)-i))
+			break
+		}
+		name, value := line(f.Name, maxTitle), line(f.Value, maxBullet)
+		switch {
+		case name != "" && value != "":
+			fmt.Fprintf(w, "%s: %s\n", name, value)
+		case name != "" || value != "":
+			fmt.Fprintf(w, "%s\n", name+value)
+		}
+	}
+	renderBullets(w, lang, "  ", r.Bullets)
+	above := r.Header != "" || r.Text != "" || len(r.Bullets) > 0 || len(r.Fields) > 0
+	for i, h := range r.Hits {
+		if i == maxItems {
+			fmt.Fprintf(w, "  %s\n", m.Sprintf(lang, commands.MsgAndMore, len(r.Hits)-i))
+			break
+		}
+		if i == 0 && above {
+			w.WriteString("\n")
+		}
+		fmt.Fprintf(w, "  • %s  (%s)\n", label(lang, h.Episode), dateOf(lang, h.Episode))
+		if s := snippet(h); s != "" {
+			fmt.Fprintf(w, "    %s\n", s)
+		}
+	}
+	above = above || len(r.Hits) > 0
 	for i, ep := range r.Episodes {
 		if r.Detail {
 			if i > 0 || above {
 				w.WriteString("\n")
 			}
-			renderEpisode(w, ep, true)
-			renderLinks(w, ep.Notes.Links)
+			renderEpisode(w, lang, ep, true)
+			renderLinks(w, lang, ep.Notes.Links)
 			continue
 		}
 		if i == 0 && above {
 			w.WriteString("\n")
 		}
-		fmt.Fprintf(w, "  • %s  (%s)\n", label(ep), dateOf(ep))
+		fmt.Fprintf(w, "  • %s  (%s)\n", label(lang, ep), dateOf(lang, ep))
+	}
+	renderLinks(w, lang, r.Links)
+	if len(r.Buttons) > 0 {
+		w.WriteString("\n")
+	}
+	for i, b := range r.Buttons {
+		if i == maxItems {
+			break
+		}
+		target := line(b.URL, maxURL)
+		if target == "" {
+			target = line(b.Command, maxTitle)
+		}
+		if l := line(b.Label, maxTitle); l != "" && target != "" {
+			fmt.Fprintf(w, "%s: %s\n", l, target)
+		} else if target != "" {
+			fmt.Fprintf(w, "%s\n", target)
+		}
 	}
 	w.WriteString("\n")
 }
 
-// renderLinks writes an episode's links from its notes, at most maxItems of them.
-func renderLinks(w *strings.Builder, links []feeds.Link) {
+// snippet is a search hit's excerpt on one line, matched words in **bold**; the
+// episode's summary when the search gave no snippet.
+func snippet(h commands.Hit) string {
+	if len(h.Snippet) == 0 {
+		return line(h.Episode.Notes.Summary, maxSnippet)
+	}
+	var b strings.Builder
+	for _, f := range h.Snippet {
+		// Each fragment is cleaned on its own: an escape sequence split across
+		// fragments cannot come back together around the marks.
+		t := line(f.Text, maxSnippet)
+		if f.Match && t != "" {
+			t = "**" + t + "**"
+		}
+		if b.Len() > 0 && t != "" && !strings.HasSuffix(b.String(), " ") && startsSpaced(f.Text) {
+			b.WriteString(" ")
+		}
+		b.WriteString(t)
+		if endsSpaced(f.Text) {
+			b.WriteString(" ")
+		}
+	}
+	return line(b.String(), maxSnippet)
+}
+
+func startsSpaced(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsSpace(r)
+}
+
+func endsSpaced(s string) bool {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return unicode.IsSpace(r)
+}
+
+// renderLinks writes links grouped by the section they appear in (in the order
+// the sections come), at most maxItems of them.
+func renderLinks(w *strings.Builder, lang string, links []feeds.Link) {
 	if len(links) == 0 {
 		return
 	}
-	w.WriteString("\nLinks:\n")
-	for i, l := range links {
-		if i == maxItems {
-			fmt.Fprintf(w, "  … and %d more\n", len(links)-i)
-			return
+	var order []string
+	groups := make(map[string][]feeds.Link)
+	for _, l := range links {
+		s := strings.TrimRight(line(l.Section, maxTitle), " :")
+		if _, ok := groups[s]; !ok {
+			order = append(order, s)
 		}
-		u := line(l.URL, maxURL)
-		if u == "" {
-			continue
+		groups[s] = append(groups[s], l)
+	}
+	shown := 0
+	for _, s := range order {
+		if shown == maxItems {
+			break
 		}
-		if t := line(l.Text, maxTitle); t != "" && t != u {
-			fmt.Fprintf(w, "  • %s: %s\n", t, u)
-		} else {
-			fmt.Fprintf(w, "  • %s\n", u)
+		if countURLs(groups[s]) == 0 {
+			continue // a heading over nothing
 		}
+		title := s
+		if title == "" {
+			title = commands.DefaultMessages().Sprintf(lang, commands.MsgLinks)
+		}
+		fmt.Fprintf(w, "\n%s:\n", title)
+		for _, l := range groups[s] {
+			if shown == maxItems {
+				break
+			}
+			u := line(l.URL, maxURL)
+			if u == "" {
+				continue
+			}
+			shown++
+			if t := line(l.Text, maxTitle); t != "" && t != u {
+				fmt.Fprintf(w, "  • %s: %s\n", t, u)
+			} else {
+				fmt.Fprintf(w, "  • %s\n", u)
+			}
+		}
+	}
+	if n := countURLs(links) - shown; n > 0 {
+		fmt.Fprintf(w, "  %s\n", commands.DefaultMessages().Sprintf(commands.Language("", lang), commands.MsgAndMore, n))
 	}
 }
 
+func countURLs(links []feeds.Link) int {
+	n := 0
+	for _, l := range links {
+		if line(l.URL, maxURL) != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // renderBullets writes a list, at most maxItems of it.
-func renderBullets(w *strings.Builder, indent string, items []string) {
+func renderBullets(w *strings.Builder, lang, indent string, items []string) {
 	for i, it := range items {
 		if i == maxItems {
-			fmt.Fprintf(w, "%s… and %d more\n", indent, len(items)-i)
+			fmt.Fprintf(w, "%s%s\n", indent, commands.DefaultMessages().Sprintf(lang, commands.MsgAndMore, len(items)-i))
 			return
 		}
 		if it := line(it, maxBullet); it != "" {
@@ -261,11 +418,12 @@ func renderBullets(w *strings.Builder, indent string, items []string) {
 	}
 }
 
-func renderEpisode(w *strings.Builder, ep feeds.Episode, detail bool) {
-	fmt.Fprintf(w, "%s\n", label(ep))
-	meta := []string{dateOf(ep)}
+func renderEpisode(w *strings.Builder, lang string, ep feeds.Episode, detail bool) {
+	m := commands.DefaultMessages()
+	fmt.Fprintf(w, "%s\n", label(lang, ep))
+	meta := []string{dateOf(lang, ep)}
 	if ep.DurationSeconds > 0 {
-		meta = append(meta, formatDuration(ep.DurationSeconds))
+		meta = append(meta, m.Duration(lang, ep.DurationSeconds))
 	}
 	fmt.Fprintf(w, "%s\n", strings.Join(meta, " · "))
 	if !detail {
@@ -275,48 +433,35 @@ func renderEpisode(w *strings.Builder, ep feeds.Episode, detail bool) {
 		fmt.Fprintf(w, "\n%s\n", s)
 	}
 	if len(ep.Notes.Takeaways) > 0 && ep.Notes.TakeawaysSource != feeds.TakeawaysSummary {
-		w.WriteString("\nKey takeaways:\n")
-		renderBullets(w, "  ", ep.Notes.Takeaways)
+		fmt.Fprintf(w, "\n%s:\n", m.Sprintf(lang, commands.MsgKeyTakeaways))
+		renderBullets(w, lang, "  ", ep.Notes.Takeaways)
 	}
 	if u := line(ep.AudioURL, maxURL); u != "" {
-		fmt.Fprintf(w, "\nListen: %s\n", u)
+		fmt.Fprintf(w, "\n%s: %s\n", m.Sprintf(lang, commands.MsgListen), u)
 	} else if u := line(ep.Link, maxURL); u != "" {
-		fmt.Fprintf(w, "\nMore: %s\n", u)
+		fmt.Fprintf(w, "\n%s: %s\n", m.Sprintf(lang, commands.MsgMore), u)
 	}
 }
 
 // label is an episode's one-line name, never empty.
-func label(ep feeds.Episode) string {
+func label(lang string, ep feeds.Episode) string {
 	ep.Title = line(ep.Title, maxTitle)
 	if ep.Title == "" {
-		ep.Title = "(untitled)"
+		ep.Title = commands.DefaultMessages().Sprintf(lang, commands.MsgUntitled)
 	}
 	return commands.Label(ep)
 }
 
 // feedTitle is a feed's one-line name, never empty.
-func feedTitle(s string) string {
+func feedTitle(lang, s string) string {
 	if s = line(s, maxTitle); s == "" {
-		return "the podcast"
+		return commands.DefaultMessages().Sprintf(lang, commands.MsgThePodcast)
 	}
 	return s
 }
 
-func dateOf(ep feeds.Episode) string {
-	if ep.Published.IsZero() {
-		return "undated"
-	}
-	return ep.Published.UTC().Format("2006-01-02")
-}
-
-func formatDuration(s int) string {
-	if s >= 3600 {
-		return fmt.Sprintf("%dh%02d", s/3600, (s%3600)/60)
-	}
-	if s >= 60 {
-		return fmt.Sprintf("%d min", (s+30)/60)
-	}
-	return fmt.Sprintf("%d s", s)
+func dateOf(lang string, ep feeds.Episode) string {
+	return commands.DefaultMessages().Date(lang, ep.Published.UTC())
 }
 
 // Caps on what feed content may print: feed content is data, and a megabyte-long
@@ -327,6 +472,8 @@ const (
 	maxBullet = 500  // runes of one list item
 	maxURL    = 1000 // runes of a URL
 	maxItems  = 20   // items of a list, episodes of a summary
+	// maxSnippet is runes of a search snippet: a glimpse, not the notes.
+	maxSnippet = 300
 )
 
 // clean neutralises feed text for a terminal: escape sequences are removed whole

@@ -1,0 +1,84 @@
+package search
+
+import (
+	"sort"
+	"strings"
+)
+
+// prefixRange returns the part of the sorted dictionary whose words start with p.
+func (ix *Index) prefixRange(p string) []uint32 {
+	lo := sort.Search(len(ix.dict), func(i int) bool { return ix.wordStr[ix.dict[i]] >= p })
+	hi := lo + sort.Search(len(ix.dict)-lo, func(i int) bool {
+		return !strings.HasPrefix(ix.wordStr[ix.dict[lo+i]], p)
+	})
+	return ix.dict[lo:hi]
+}
+
+// fuzzy calls fn for every dictionary word within maxDist edits of q (insertions,
+// deletions, substitutions and swaps of adjacent letters, counted on bytes). It walks
+// the sorted dictionary as if it were a trie: words sharing a prefix are a contiguous
+// range, so each prefix's row of the edit-distance table is computed once for all of
+// them, and a prefix whose row already exceeds maxDist discards its whole range. A
+// typo lookup thus touches a few thousand prefixes, not the whole dictionary.
+func (ix *Index) fuzzy(q string, maxDist int, fn func(id uint32, dist int)) {
+	m := len(q)
+	depthMax := m + maxDist + 1
+	rows := make([][]int, depthMax+1)
+	for i := range rows {
+		rows[i] = make([]int, m+1)
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
+	}
+	w := fuzzyWalk{ix: ix, q: q, maxDist: maxDist, rows: rows, fn: fn, prefix: make([]byte, 0, depthMax)}
+	w.walk(0, len(ix.dict), 0)
+}
+
+type fuzzyWalk struct {
+	ix      *Index
+	q       string
+	maxDist int
+	rows    [][]int
+	prefix  []byte
+	fn      func(id uint32, dist int)
+}
+
+// walk visits the words of dict[lo:hi], which all share the first depth bytes.
+func (w *fuzzyWalk) walk(lo, hi, depth int) {
+	words, dict := w.ix.wordStr, w.ix.dict
+	// Words equal to the prefix sort first; they were reported by the caller.
+	for lo < hi && len(words[dict[lo]]) == depth {
+		lo++
+	}
+	if depth+1 >= len(w.rows) {
+		return
+	}
+	m := len(w.q)
+	row, next := w.rows[depth], w.rows[depth+1]
+	for lo < hi {
+		c := words[dict[lo]][depth]
+		end := lo + sort.Search(hi-lo, func(i int) bool { return words[dict[lo+i]][depth] > c })
+		next[0] = depth + 1
+		best := next[0]
+		for j := 1; j <= m; j++ {
+			cost := 1
+			if w.q[j-1] == c {
+				cost = 0
+			}
+			v := min(row[j]+1, next[j-1]+1, row[j-1]+cost)
+			if j > 1 && depth > 0 && w.q[j-1] == w.prefix[depth-1] && w.q[j-2] == c {
+				v = min(v, w.rows[depth-1][j-2]+1)
+			}
+			next[j] = v
+			best = min(best, v)
+		}
+		if best <= w.maxDist {
+			if len(words[dict[lo]]) == depth+1 && next[m] <= w.maxDist {
+				w.fn(dict[lo], next[m])
+			}
+			w.prefix = append(w.prefix[:depth], c)
+			w.walk(lo, end, depth+1)
+		}
+		lo = end
+	}
+}

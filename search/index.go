@@ -1,0 +1,359 @@
+package search
+
+import (
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Fields of an episode, by weight: a word in the title says more about the episode
+// than one in its takeaways, which says more than one in the notes or a link's text.
+const (
+	fieldTitle = iota
+	fieldTakeaways
+	fieldNotes
+	fieldLinks
+	numFields
+)
+
+// fieldBoost weighs each field's BM25 score. A title match (about 6) outweighs a
+// word mentioned once in the takeaways and the notes (about 3).
+var fieldBoost = [numFields]float32{6, 2, 1, 0.5}
+
+// BM25 parameters: k1 is how fast repetitions stop counting, b how much a long field
+// is discounted. Titles are short and even, so their length matters less.
+const k1 = 1.2
+
+var fieldB = [numFields]float32{0.3, 0.6, 0.75, 0.6}
+
+// posting is one document's occurrences of a term, per field; 8 bytes, so the 10,000
+// episode index stays small. Counts saturate at 255, far past where BM25 stops caring.
+type posting struct {
+	doc uint32
+	tf  [numFields]uint8
+}
+
+// docEntry is what the index keeps of an indexed document.
+type docEntry struct {
+	doc  Doc
+	lens [numFields]uint32
+	// knorm is k1 times the BM25 length normalisation of each field, computed by
+	// prepare from the average lengths.
+	knorm [numFields]float32
+	live  bool
+}
+
+// Index is an in-memory inverted index of episodes. It is safe for concurrent use:
+// Add takes the write lock, Search the read lock (and, once after Adds, the write lock
+// to sort the new words into the dictionary).
+type Index struct {
+	mu sync.RWMutex
+
+	// Words: every folded token, plus the joins of adjacent tokens ("pub/sub" ->
+	// "pubsub"). wordStems lists the stem ids of each word.
+	words     map[string]uint32
+	wordStr   []string
+	wordPost  [][]posting
+	wordStems [][]uint32
+	// accented records the accented spellings already stemmed, so that each spelling
+	// of a word adds its French stem once.
+	accented map[string]bool
+
+	// Stems: French and English stems of the words, in one space, so that an English
+	// query finds French notes with the same root.
+	stems    map[string]uint32
+	stemStr  []string
+	stemPost [][]posting
+
+	// dict is the word ids sorted by word, for prefix and typo lookups; the words
+	// added since the last sort are merged in by prepare.
+	dict     []uint32
+	dirty    bool
+	docs     []docEntry
+	byID     map[int64]uint32
+	byNumber map[int][]uint32
+	live     int
+	lenSum   [numFields]uint64
+
+	// Build scratch, reused between documents.
+	tz       tokenizer
+	docWords map[uint32][numFields]uint8
+	docStems map[uint32][numFields]uint8
+	stemBuf  []string
+	prev     []byte
+}
+
+// NewIndex returns an empty index.
+func NewIndex() *Index {
+	ix := &Index{}
+	ix.reset()
+	return ix
+}
+
+func (ix *Index) reset() {
+	ix.words = map[string]uint32{}
+	ix.wordStr, ix.wordPost, ix.wordStems = nil, nil, nil
+	ix.accented = map[string]bool{}
+	ix.stems = map[string]uint32{}
+	ix.stemStr, ix.stemPost = nil, nil
+	ix.dict = nil
+	ix.docs = nil
+	ix.byID = map[int64]uint32{}
+	ix.byNumber = map[int][]uint32{}
+	ix.live = 0
+	ix.lenSum = [numFields]uint64{}
+	ix.docWords = map[uint32][numFields]uint8{}
+	ix.docStems = map[uint32][numFields]uint8{}
+	ix.dirty = true
+}
+
+// Len returns the number of documents in the index.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.live
+}
+
+// Add indexes documents; a document whose ID is already indexed replaces the old
+// version, so an episode the feed rewrote is found by its new text only.
+func (ix *Index) Add(docs ...Doc) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for _, d := range docs {
+		if old, ok := ix.byID[d.ID]; ok {
+			ix.remove(old)
+		}
+		ix.add(d)
+	}
+	// Replaced documents stay in the postings, skipped, until they outnumber the live
+	// ones; then the index is rebuilt from the live documents.
+	if dead := len(ix.docs) - ix.live; dead > 64 && dead > ix.live {
+		ix.compact()
+	}
+	ix.dirty = true
+}
+
+func (ix *Index) remove(n uint32) {
+	e := &ix.docs[n]
+	e.live = false
+	ix.live--
+	for f := range numFields {
+		ix.lenSum[f] -= uint64(e.lens[f])
+	}
+	delete(ix.byID, e.doc.ID)
+	if num := e.doc.Episode.Number; num > 0 {
+		list := ix.byNumber[num]
+		for i, m := range list {
+			if m == n {
+				ix.byNumber[num] = append(list[:i:i], list[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
+func (ix *Index) compact() {
+	var live []Doc
+	for _, e := range ix.docs {
+		if e.live {
+			live = append(live, e.doc)
+		}
+	}
+	ix.reset()
+	for _, d := range live {
+		ix.add(d)
+	}
+}
+
+// add indexes one document; the caller holds the write lock.
+func (ix *Index) add(d Doc) {
+	n := uint32(len(ix.docs))
+	ep := &d.Episode
+	var e docEntry
+	e.doc, e.live = d, true
+	clear(ix.docWords)
+	clear(ix.docStems)
+
+	e.lens[fieldTitle] = ix.addText(fieldTitle, ep.Title)
+	for _, t := range ep.Notes.Takeaways {
+		e.lens[fieldTakeaways] += ix.addText(fieldTakeaways, t)
+	}
+	e.lens[fieldNotes] = ix.addText(fieldNotes, ep.NotesText)
+	for _, l := range ep.Notes.Links {
+		e.lens[fieldLinks] += ix.addText(fieldLinks, l.Text)
+	}
+
+	for w, tf := range ix.docWords {
+		ix.wordPost[w] = append(ix.wordPost[w], posting{doc: n, tf: tf})
+		for _, s := range ix.wordStems[w] {
+			ix.docStems[s] = addTF(ix.docStems[s], tf)
+		}
+	}
+	for s, tf := range ix.docStems {
+		ix.stemPost[s] = append(ix.stemPost[s], posting{doc: n, tf: tf})
+	}
+
+	ix.docs = append(ix.docs, e)
+	ix.byID[d.ID] = n
+	if ep.Number > 0 {
+		ix.byNumber[ep.Number] = append(ix.byNumber[ep.Number], n)
+	}
+	ix.live++
+	for f := range numFields {
+		ix.lenSum[f] += uint64(e.lens[f])
+	}
+}
+
+func addTF(a, b [numFields]uint8) [numFields]uint8 {
+	for f := range numFields {
+		a[f] = sat(int(a[f]) + int(b[f]))
+	}
+	return a
+}
+
+func sat(n int) uint8 {
+	if n > 255 {
+		return 255
+	}
+	return uint8(n)
+}
+
+// addText counts the words of one field of the current document and returns how many
+// there were.
+func (ix *Index) addText(field int, text string) uint32 {
+	var count uint32
+	ix.prev = ix.prev[:0]
+	ix.tz.each(text, func(t *token) {
+		count++
+		w := ix.wordID(t.word, true)
+		if t.lower != nil && !ix.accented[string(t.lower)] {
+			ix.accented[string(t.lower)] = true
+			ix.addStems(w, string(t.word), string(t.lower))
+		}
+		ix.bump(w, field)
+		if len(ix.prev) > 0 && joinable(ix.prev, t.word, t.tight) {
+			ix.prev = append(ix.prev, t.word...)
+			ix.bump(ix.wordID(ix.prev, false), field)
+		}
+		ix.prev = append(ix.prev[:0], t.word...)
+	})
+	return count
+}
+
+func (ix *Index) bump(w uint32, field int) {
+	tf := ix.docWords[w]
+	tf[field] = sat(int(tf[field]) + 1)
+	ix.docWords[w] = tf
+}
+
+// joinable says whether two adjacent words are also indexed as one: those written
+// with a joiner ("pub/sub", "A/B", "wi-fi"), and short non-stop words that people
+// write both ways ("ML Ops" ~ "MLOps", "WPA 3" ~ "WPA3").
+func joinable(a, b []byte, tight bool) bool {
+	if tight {
+		return true
+	}
+	if len(a) > 3 && len(b) > 3 {
+		return false
+	}
+	return !stopwords[string(a)] && !stopwords[string(b)]
+}
+
+// wordID returns the id of a word, adding it (with its stems when stem is set) if new.
+func (ix *Index) wordID(w []byte, stem bool) uint32 {
+	if id, ok := ix.words[string(w)]; ok {
+		return id
+	}
+	s := string(w)
+	id := uint32(len(ix.wordStr))
+	ix.words[s] = id
+	ix.wordStr = append(ix.wordStr, s)
+	ix.wordPost = append(ix.wordPost, nil)
+	ix.wordStems = append(ix.wordStems, nil)
+	ix.dirty = true
+	if stem {
+		ix.addStems(id, s, "")
+	}
+	return id
+}
+
+func (ix *Index) addStems(w uint32, folded, lower string) {
+	ix.stemBuf = stems(ix.stemBuf, folded, lower)
+	for _, s := range ix.stemBuf {
+		sid, ok := ix.stems[s]
+		if !ok {
+			sid = uint32(len(ix.stemStr))
+			ix.stems[s] = sid
+			ix.stemStr = append(ix.stemStr, s)
+			ix.stemPost = append(ix.stemPost, nil)
+		}
+		if !containsID(ix.wordStems[w], sid) {
+			ix.wordStems[w] = append(ix.wordStems[w], sid)
+		}
+	}
+}
+
+func containsID(list []uint32, id uint32) bool {
+	for _, x := range list {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// prepare brings the read-side structures up to date after Adds: the sorted
+// dictionary and the length normalisation of every document. It runs once per batch
+// of Adds, at the next Search, so a bulk build does not sort per document.
+func (ix *Index) prepare() {
+	ix.mu.RLock()
+	dirty := ix.dirty
+	ix.mu.RUnlock()
+	if !dirty {
+		return
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if !ix.dirty {
+		return
+	}
+	if len(ix.dict) < len(ix.wordStr) {
+		fresh := make([]uint32, 0, len(ix.wordStr)-len(ix.dict))
+		for id := uint32(len(ix.dict)); id < uint32(len(ix.wordStr)); id++ {
+			fresh = append(fresh, id)
+		}
+		sort.Slice(fresh, func(i, j int) bool { return ix.wordStr[fresh[i]] < ix.wordStr[fresh[j]] })
+		ix.dict = mergeSorted(ix.dict, fresh, ix.wordStr)
+	}
+	var avg [numFields]float32
+	for f := range numFields {
+		avg[f] = 1
+		if ix.live > 0 && ix.lenSum[f] > 0 {
+			avg[f] = float32(ix.lenSum[f]) / float32(ix.live)
+		}
+	}
+	for i := range ix.docs {
+		e := &ix.docs[i]
+		for f := range numFields {
+			e.knorm[f] = k1 * (1 - fieldB[f] + fieldB[f]*float32(e.lens[f])/avg[f])
+		}
+	}
+	ix.dirty = false
+}
+
+// mergeSorted merges two lists of word ids sorted by word.
+func mergeSorted(a, b []uint32, words []string) []uint32 {
+	out := make([]uint32, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if strings.Compare(words[a[i]], words[b[j]]) <= 0 {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}

@@ -1,0 +1,335 @@
+package search
+
+import (
+	"math"
+	"math/bits"
+	"sort"
+)
+
+// How much each way of matching a query word counts, relative to the word itself.
+// A stem, a join or a split is nearly as good as the word; an unfinished last word
+// less, since it may finish otherwise; a typo least, and less the further it is.
+const (
+	weightExact  = 1.0
+	weightStem   = 0.85
+	weightJoin   = 0.9
+	weightSplit  = 0.8
+	weightPrefix = 0.7
+	weightTypo1  = 0.5
+	weightTypo2  = 0.3
+
+	// numberScore is what a matching episode number adds; numberOnlyScore puts the
+	// numbered episode first when the query is just a number ("17", "#17", "ep 17"),
+	// above any episode merely mentioning 17.
+	numberScore     = 20
+	numberOnlyScore = 1000
+
+	// Bounds on expansions, which keep every query under a couple of milliseconds on
+	// 10,000 episodes: the most frequent completions of a prefix (and at most
+	// maxPrefixPostings postings over them), the closest typo candidates.
+	maxPrefixTerms    = 32
+	maxPrefixPostings = 40000
+	maxTypoTerms      = 16
+
+	minPrefixLen = 2
+	// Typos are forgiven on words long enough to be recognisable: one edit from 5
+	// letters, two from 8.
+	minTypo1Len = 5
+	minTypo2Len = 8
+)
+
+// Search returns the documents that best match the query, best first, at most limit
+// (10 when limit <= 0). A blank query finds nothing.
+func (ix *Index) Search(q string, limit int) []Result {
+	if limit <= 0 {
+		limit = 10
+	}
+	pq := parseQuery(q)
+	if len(pq.words) == 0 {
+		return nil
+	}
+	ix.prepare()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.live == 0 {
+		return nil
+	}
+	s := newSearcher(ix)
+	s.run(pq)
+	top := s.top(limit)
+	out := make([]Result, len(top))
+	for i, h := range top {
+		e := &ix.docs[h.doc]
+		out[i] = Result{
+			ID:      e.doc.ID,
+			FeedID:  e.doc.FeedID,
+			Episode: e.doc.Episode,
+			Score:   float64(h.score),
+			Snippet: snippet(&e.doc.Episode, &s.marks),
+		}
+	}
+	return out
+}
+
+// searcher is the state of one query: per-document accumulators, sized to the index.
+type searcher struct {
+	ix *Index
+	// total is each document's score so far; covered the query words it matched.
+	total   []float32
+	covered []uint64
+	touched []uint32
+	// best is each document's best score for the current query word, over the ways
+	// the word can match; unitDocs the documents it has touched.
+	best     []float32
+	unitDocs []uint32
+	marks    marks
+	stemBuf  []string
+}
+
+func newSearcher(ix *Index) *searcher {
+	n := len(ix.docs)
+	return &searcher{
+		ix:      ix,
+		total:   make([]float32, n),
+		covered: make([]uint64, n),
+		best:    make([]float32, n),
+		marks:   newMarks(),
+	}
+}
+
+func (s *searcher) run(q query) {
+	// Stop words count only in a query made of nothing else; "episode" only when the
+	// query is "episode 17".
+	var content []int
+	for i, w := range q.words {
+		if !w.stop && !(q.number > 0 && numberWords[w.word] && len(q.words) == 2 && i == 0) {
+			content = append(content, i)
+		}
+	}
+	if len(content) == 0 {
+		for i := range q.words {
+			content = append(content, i)
+		}
+	}
+	bit := map[int]uint64{}
+	for k, i := range content {
+		if k < 64 {
+			bit[i] = 1 << k
+		}
+	}
+	last := len(q.words) - 1
+	for _, i := range content {
+		s.word(q.words[i], i == last, q.number)
+		s.flush(bit[i])
+	}
+	// Adjacent words written apart in the query but joined in the episode:
+	// "ML Ops" ~ "MLOps", "pub sub" ~ "pubsub".
+	for i := 0; i+1 < len(q.words); i++ {
+		j := q.words[i].word + q.words[i+1].word
+		if id, ok := s.ix.words[j]; ok {
+			s.postings(s.ix.wordPost[id], weightJoin)
+			s.marks.joins[j] = true
+			s.flush(bit[i] | bit[i+1])
+		}
+	}
+	n := float32(min(len(content), 64))
+	kept := s.touched[:0]
+	for _, d := range s.touched {
+		// Documents matching more of the query rank higher: the score is scaled by
+		// the square of the share of query words matched.
+		cov := float32(bits.OnesCount64(s.covered[d])) / n
+		s.total[d] *= cov * cov
+		if s.total[d] > 0 {
+			kept = append(kept, d)
+		}
+	}
+	s.touched = kept
+}
+
+// word scores the documents for one query word, in every way it can match.
+func (s *searcher) word(w qword, last bool, number int) {
+	ix := s.ix
+	found := false
+	if id, ok := ix.words[w.word]; ok {
+		s.postings(ix.wordPost[id], weightExact)
+		s.marks.words[w.word] = true
+		found = true
+	}
+	s.stemBuf = stems(s.stemBuf, w.word, w.lower)
+	for _, st := range s.stemBuf {
+		if id, ok := ix.stems[st]; ok {
+			s.postings(ix.stemPost[id], weightStem)
+			s.marks.stems[st] = true
+			found = true
+		}
+	}
+	if last && len(w.word) >= minPrefixLen {
+		found = s.prefix(w.word) || found
+	}
+	if !found && len(w.word) >= 4 {
+		found = s.split(w.word)
+	}
+	if !found && len(w.word) >= minTypo1Len {
+		s.typos(w.word)
+	}
+	if isDigits(w.word) {
+		n, score := atoi(w.word), float32(numberScore)
+		if n == number {
+			score = numberOnlyScore
+		}
+		for _, d := range ix.byNumber[n] {
+			s.score(d, score)
+		}
+	}
+}
+
+// prefix scores the completions of an unfinished last word, most frequent first.
+func (s *searcher) prefix(p string) bool {
+	ix := s.ix
+	r := ix.prefixRange(p)
+	var terms []uint32
+	for _, id := range r {
+		if len(ix.wordStr[id]) > len(p) {
+			terms = append(terms, id)
+		}
+	}
+	if len(terms) > maxPrefixTerms {
+		sort.Slice(terms, func(i, j int) bool { return len(ix.wordPost[terms[i]]) > len(ix.wordPost[terms[j]]) })
+		terms = terms[:maxPrefixTerms]
+	}
+	budget := maxPrefixPostings
+	for _, id := range terms {
+		post := ix.wordPost[id]
+		if len(post) > budget {
+			continue
+		}
+		budget -= len(post)
+		s.postings(post, weightPrefix)
+		s.marks.words[ix.wordStr[id]] = true
+	}
+	return len(terms) > 0
+}
+
+// split scores a word that is two indexed words written together ("pubsub" ~
+// "pub/sub", "mlops" ~ "ML Ops"): documents holding both halves.
+func (s *searcher) split(w string) bool {
+	ix := s.ix
+	found := false
+	for k := 2; k <= len(w)-2; k++ {
+		a, okA := ix.words[w[:k]]
+		b, okB := ix.words[w[k:]]
+		if !okA || !okB {
+			continue
+		}
+		found = true
+		s.marks.words[w[:k]] = true
+		s.marks.words[w[k:]] = true
+		pa, pb := ix.wordPost[a], ix.wordPost[b]
+		idfA, idfB := s.idf(len(pa)), s.idf(len(pb))
+		for i, j := 0, 0; i < len(pa) && j < len(pb); {
+			switch {
+			case pa[i].doc < pb[j].doc:
+				i++
+			case pa[i].doc > pb[j].doc:
+				j++
+			default:
+				e := &ix.docs[pa[i].doc]
+				if e.live {
+					sc := (idfA*bm25f(e, pa[i].tf) + idfB*bm25f(e, pb[j].tf)) / 2
+					s.score(pa[i].doc, sc*weightSplit)
+				}
+				i++
+				j++
+			}
+		}
+	}
+	return found
+}
+
+// typos scores the dictionary words one or two edits away from a word that matched
+// nothing as typed.
+func (s *searcher) typos(w string) {
+	ix := s.ix
+	maxDist := 1
+	if len(w) >= minTypo2Len {
+		maxDist = 2
+	}
+	type cand struct {
+		id   uint32
+		dist int
+	}
+	var cands []cand
+	ix.fuzzy(w, maxDist, func(id uint32, dist int) { cands = append(cands, cand{id, dist}) })
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].dist != cands[j].dist {
+			return cands[i].dist < cands[j].dist
+		}
+		return len(ix.wordPost[cands[i].id]) > len(ix.wordPost[cands[j].id])
+	})
+	if len(cands) > maxTypoTerms {
+		cands = cands[:maxTypoTerms]
+	}
+	for _, c := range cands {
+		weight := float32(weightTypo1)
+		if c.dist > 1 {
+			weight = weightTypo2
+		}
+		s.postings(ix.wordPost[c.id], weight)
+		s.marks.words[ix.wordStr[c.id]] = true
+	}
+}
+
+func (s *searcher) idf(df int) float32 {
+	n := float64(len(s.ix.docs))
+	return float32(math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5)))
+}
+
+// bm25f is a document's BM25 score for a term, summed over the fields with their
+// boosts. Each field saturates on its own, so that many mentions in long notes do not
+// outweigh one in the title.
+func bm25f(e *docEntry, tf [numFields]uint8) float32 {
+	var sc float32
+	for f := range numFields {
+		if tf[f] > 0 {
+			t := float32(tf[f])
+			sc += fieldBoost[f] * t * (k1 + 1) / (t + e.knorm[f])
+		}
+	}
+	return sc
+}
+
+// postings scores the documents of one term for the current query word.
+func (s *searcher) postings(post []posting, weight float32) {
+	idf := s.idf(len(post)) * weight
+	docs := s.ix.docs
+	for _, p := range post {
+		e := &docs[p.doc]
+		if e.live {
+			s.score(p.doc, idf*bm25f(e, p.tf))
+		}
+	}
+}
+
+// score keeps a document's best score for the current query word.
+func (s *searcher) score(d uint32, sc float32) {
+	if sc <= s.best[d] {
+		return
+	}
+	if s.best[d] == 0 {
+		s.unitDocs = append(s.unitDocs, d)
+	}
+	s.best[d] = sc
+}
+
+// flush adds the current query word's scores to the totals.
+func (s *searcher) flush(bit uint64) {
+	for _, d := range s.unitDocs {
+		if s.total[d] == 0 && s.covered[d] == 0 {
+			s.touched = append(s.touched, d)
+		}
+		s.total[d] += s.best[d]
+		s.covered[d] |= bit
+		s.best[d] = 0
+	}
+	s.unitDocs = s.unitDocs[:0]
+}
