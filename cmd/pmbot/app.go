@@ -29,6 +29,7 @@ type app struct {
 	dispatcher *bot.Dispatcher
 	console    *console.Adapter
 	router     *commands.Router
+	digester   *bot.Digester
 }
 
 // loadConfig reads the configuration the command line asks for.
@@ -104,6 +105,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 		Interval:       cfg.PollInterval.Duration,
 		Logger:         log.With("component", "poller"),
 	}
+	a.digester = &bot.Digester{Store: db, Logger: log.With("component", "digest")}
 	a.router = commands.NewRouter("/postmortem", commands.EpisodeCommands(a.catalog()))
 	a.console = &console.Adapter{Out: out, Router: a.router, Logger: log.With("component", "console")}
 	a.dispatcher = &bot.Dispatcher{

@@ -88,7 +88,7 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 			a.log.Warn("credentials are set for a platform this version cannot post to yet; its deliveries wait in the outbox", "platform", platform)
 		}
 	}
-	b := &bot.Bot{Poller: a.poller, Dispatcher: a.dispatcher, NextDue: a.db.NextDue, Logger: a.log}
+	b := &bot.Bot{Poller: a.poller, Dispatcher: a.dispatcher, Digests: a.digester, NextDue: a.db.NextDue, Logger: a.log}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

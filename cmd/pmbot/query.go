@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/bot/console"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
@@ -20,6 +22,9 @@ type queryCommand struct {
 	// arguments are optional.
 	needs string
 	json  func(ctx context.Context, a *app, c cli) (any, error)
+	// text, when set, answers without the command router (the CLI's form of the
+	// command differs from the chat one).
+	text func(ctx context.Context, a *app, c cli) (string, error)
 }
 
 var queries = map[string]queryCommand{
@@ -28,6 +33,7 @@ var queries = map[string]queryCommand{
 	"chapters":  {needs: "an episode: a number or `latest`", json: episodeQuery(func(ep feeds.Episode) any { return toChaptersJSON(ep) })},
 	"links":     {needs: "an episode: a number or `latest`", json: episodeQuery(func(ep feeds.Episode) any { return toLinksJSON(ep) })},
 	"latest":    {json: latestQuery},
+	"digest":    {json: digestQuery, text: digestText},
 	"random":    {json: randomQuery},
 }
 
@@ -51,6 +57,14 @@ func runQuery(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer,
 			return err
 		}
 		return writeJSON(stdout, v)
+	}
+	if q.text != nil {
+		out, err := q.text(ctx, a, c)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(stdout, out)
+		return err
 	}
 	rep, err := a.router.Dispatch(ctx, commands.Request{Name: c.command, Args: c.args, Platform: console.Platform, ChannelID: console.Channel})
 	if err != nil {
@@ -176,4 +190,88 @@ type linksJSON struct {
 
 func toLinksJSON(ep feeds.Episode) linksJSON {
 	return linksJSON{Number: ep.Number, Title: ep.Title, Links: nonNil(ep.Notes.Links)}
+}
+
+// digestJSON is the stable JSON form of `digest --json`.
+type digestJSON struct {
+	Since string `json:"since"`
+	Until string `json:"until"`
+	// Kind is "digest" (the period's episodes, oldest first), "digest-archive" (one
+	// episode from the back catalogue: the period had none) or "" (no episode at all).
+	Kind     string              `json:"kind"`
+	Episodes []digestEpisodeJSON `json:"episodes"`
+}
+
+type digestEpisodeJSON struct {
+	Number    int    `json:"number"`
+	GUID      string `json:"guid"`
+	Title     string `json:"title"`
+	Published string `json:"published"`
+	URL       string `json:"url"`
+	// Takeaway is the episode's first takeaway, or "".
+	Takeaway string `json:"takeaway"`
+}
+
+// composeDigest composes the CLI's digest of the first feed: since --since (a date or
+// an RFC 3339 time; default a week ago) until now.
+func composeDigest(ctx context.Context, a *app, c cli) (bot.Composition, error) {
+	var since time.Time
+	if c.since != "" {
+		var err error
+		if since, err = time.Parse(time.DateOnly, c.since); err != nil {
+			if since, err = time.Parse(time.RFC3339, c.since); err != nil {
+				return bot.Composition{}, usageError{fmt.Sprintf("--since %q: give a date like 2026-11-01 or a time like 2026-11-01T09:00:00Z", c.since)}
+			}
+		}
+	}
+	f, err := a.db.FeedByName(ctx, a.cfg.Feeds[0].Name)
+	if err != nil {
+		return bot.Composition{}, err
+	}
+	return a.digester.ForCLI(ctx, f.ID, since, time.Time{})
+}
+
+func digestQuery(ctx context.Context, a *app, c cli) (any, error) {
+	comp, err := composeDigest(ctx, a, c)
+	if err != nil {
+		return nil, err
+	}
+	out := digestJSON{Since: comp.Since.UTC().Format(time.RFC3339), Until: comp.Until.UTC().Format(time.RFC3339), Kind: comp.Kind, Episodes: []digestEpisodeJSON{}}
+	for _, e := range comp.Episodes {
+		j := digestEpisodeJSON{Number: e.Number, GUID: e.GUID, Title: e.Title, Published: published(e.Episode), URL: episodeURL(e.Episode)}
+		if len(e.Notes.Takeaways) > 0 {
+			j.Takeaway = e.Notes.Takeaways[0]
+		}
+		out.Episodes = append(out.Episodes, j)
+	}
+	return out, nil
+}
+
+func digestText(ctx context.Context, a *app, c cli) (string, error) {
+	comp, err := composeDigest(ctx, a, c)
+	if err != nil {
+		return "", err
+	}
+	if comp.Kind == "" {
+		return "", commands.Errorf("no episodes to put in a digest")
+	}
+	title, err := a.db.FeedTitle(ctx, comp.Episodes[0].FeedID)
+	if err != nil {
+		return "", err
+	}
+	an := bot.Announcement{Kind: comp.Kind, FeedTitle: title, Language: a.cfg.Language}
+	for _, e := range comp.Episodes {
+		an.Episodes = append(an.Episodes, e.Episode)
+	}
+	var b strings.Builder
+	console.RenderAnnouncement(&b, an)
+	return b.String(), nil
+}
+
+// episodeURL is where a listener goes for an episode: its page, else its audio.
+func episodeURL(ep feeds.Episode) string {
+	if ep.Link != "" {
+		return ep.Link
+	}
+	return ep.AudioURL
 }
