@@ -37,6 +37,10 @@ const (
 	MsgUntitled       = "(untitled)"
 	MsgThePodcast     = "the podcast"
 	MsgAndMore        = "… and %d more" // arg: count
+	// MsgLabelValue joins a label and its value ("Topics: bgp"), MsgHeading ends a
+	// heading ("Key takeaways:"): French puts a space before the colon.
+	MsgLabelValue = "%s: %s"
+	MsgHeading    = "%s:"
 )
 
 // Messages is the message catalogue: every user-visible string of the bot in

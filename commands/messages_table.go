@@ -79,10 +79,13 @@ var messageTable = []msg{
 	{"no episode %s; the latest is %d", "no episode %s; the latest is %d", "pas d'épisode %s ; le dernier est le %d"},
 	{"no episode %s", "no episode %s", "pas d'épisode %s"},
 
-	// Errors the bot package returns through the catalogue (bot/catalog.go).
+	// Errors other packages return as UserErrors (bot/catalog.go, bot/digest.go,
+	// cmd/pmbot): the catalogue translates them too.
 	{"the feed %q has not been read yet; try again in a minute", "the feed %q has not been read yet; try again in a minute", "le flux « %s » n'a pas encore été lu ; réessayez dans une minute"},
 	{"no episodes yet: the feed could not be read (%s); next try at %s UTC", "no episodes yet: the feed could not be read (%s); next try at %s UTC", "pas encore d'épisode : le flux n'a pas pu être lu (%s) ; prochain essai à %s UTC"},
 	{"no episodes yet: the feed has not been read; try again in a minute", "no episodes yet: the feed has not been read; try again in a minute", "pas encore d'épisode : le flux n'a pas encore été lu ; réessayez dans une minute"},
+	{"this channel follows no podcast: subscribe first", "this channel follows no podcast: subscribe first", "ce canal ne suit aucun podcast : abonnez-le d'abord"},
+	{"no episodes to put in a digest", "no episodes to put in a digest", "aucun épisode à mettre dans un récapitulatif"},
 	{"no episodes: the feed lists none", "no episodes: the feed lists none", "aucun épisode : le flux n'en liste aucun"},
 
 	// Subscriptions.
@@ -136,6 +139,9 @@ var messageTable = []msg{
 	{"Last given up", "Last given up", "Dernier abandon"},
 	{"%s, %s", "%s, %s", "%s à %s"},
 
+	// Adapters' own errors.
+	{"that line is too long; the limit is %d bytes", "that line is too long; the limit is %d bytes", "cette ligne est trop longue ; la limite est de %d octets"},
+
 	// Words adapters add around announcements and replies.
 	{MsgNewEpisode, MsgNewEpisode, "Nouvel épisode de %s"},
 	{MsgWeeklyDigest, MsgWeeklyDigest, "Récapitulatif de la semaine — %s"},
@@ -151,6 +157,8 @@ var messageTable = []msg{
 	{MsgUntitled, MsgUntitled, "(sans titre)"},
 	{MsgThePodcast, MsgThePodcast, "le podcast"},
 	{MsgAndMore, MsgAndMore, "… et %d de plus"},
+	{MsgLabelValue, MsgLabelValue, "%s : %s"},
+	{MsgHeading, MsgHeading, "%s :"},
 }
 
 // pluralTable is the messages whose words follow a count.

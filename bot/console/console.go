@@ -178,10 +178,6 @@ func (a *Adapter) reply(ctx context.Context, line string) commands.Reply {
 
 const rule = "──────────────────────────────────────────"
 
-// KindDigestArchive is the kind of a digest that, with no new episode in its
-// week, brings one back from the archive.
-const KindDigestArchive = "digest-archive"
-
 // RenderAnnouncement writes an announcement in the terminal layout, in the
 // announcement's language.
 func RenderAnnouncement(w *strings.Builder, a bot.Announcement) {
@@ -217,7 +213,7 @@ func RenderAnnouncement(w *strings.Builder, a bot.Announcement) {
 				fmt.Fprintf(w, "  %s\n", t)
 			}
 		}
-	case KindDigestArchive:
+	case store.KindDigestArchive:
 		fmt.Fprintf(w, "%s\n\n%s\n\n", line(m.Sprintf(lang, commands.MsgFromTheArchive, feed), maxTitle), m.Sprintf(lang, commands.MsgArchiveIntro))
 		for i, ep := range a.Episodes {
 			if i > 0 {
@@ -255,7 +251,7 @@ func RenderReply(w *strings.Builder, r commands.Reply) {
 		name, value := line(f.Name, maxTitle), line(f.Value, maxBullet)
 		switch {
 		case name != "" && value != "":
-			fmt.Fprintf(w, "%s: %s\n", name, value)
+			fmt.Fprintf(w, "%s\n", pair(lang, name, value))
 		case name != "" || value != "":
 			fmt.Fprintf(w, "%s\n", name+value)
 		}
@@ -303,7 +299,7 @@ func RenderReply(w *strings.Builder, r commands.Reply) {
 			target = line(b.Command, maxTitle)
 		}
 		if l := line(b.Label, maxTitle); l != "" && target != "" {
-			fmt.Fprintf(w, "%s: %s\n", l, target)
+			fmt.Fprintf(w, "%s\n", pair(lang, l, target))
 		} else if target != "" {
 			fmt.Fprintf(w, "%s\n", target)
 		}
@@ -373,7 +369,7 @@ func renderLinks(w *strings.Builder, lang string, links []feeds.Link) {
 		if title == "" {
 			title = commands.DefaultMessages().Sprintf(lang, commands.MsgLinks)
 		}
-		fmt.Fprintf(w, "\n%s:\n", title)
+		fmt.Fprintf(w, "\n%s\n", commands.DefaultMessages().Sprintf(lang, commands.MsgHeading, title))
 		for _, l := range groups[s] {
 			if shown == maxItems {
 				break
@@ -384,7 +380,7 @@ func renderLinks(w *strings.Builder, lang string, links []feeds.Link) {
 			}
 			shown++
 			if t := line(l.Text, maxTitle); t != "" && t != u {
-				fmt.Fprintf(w, "  • %s: %s\n", t, u)
+				fmt.Fprintf(w, "  • %s\n", pair(lang, t, u))
 			} else {
 				fmt.Fprintf(w, "  • %s\n", u)
 			}
@@ -433,14 +429,19 @@ func renderEpisode(w *strings.Builder, lang string, ep feeds.Episode, detail boo
 		fmt.Fprintf(w, "\n%s\n", s)
 	}
 	if len(ep.Notes.Takeaways) > 0 && ep.Notes.TakeawaysSource != feeds.TakeawaysSummary {
-		fmt.Fprintf(w, "\n%s:\n", m.Sprintf(lang, commands.MsgKeyTakeaways))
+		fmt.Fprintf(w, "\n%s\n", m.Sprintf(lang, commands.MsgHeading, m.Sprintf(lang, commands.MsgKeyTakeaways)))
 		renderBullets(w, lang, "  ", ep.Notes.Takeaways)
 	}
 	if u := line(ep.AudioURL, maxURL); u != "" {
-		fmt.Fprintf(w, "\n%s: %s\n", m.Sprintf(lang, commands.MsgListen), u)
+		fmt.Fprintf(w, "\n%s\n", pair(lang, m.Sprintf(lang, commands.MsgListen), u))
 	} else if u := line(ep.Link, maxURL); u != "" {
-		fmt.Fprintf(w, "\n%s: %s\n", m.Sprintf(lang, commands.MsgMore), u)
+		fmt.Fprintf(w, "\n%s\n", pair(lang, m.Sprintf(lang, commands.MsgMore), u))
 	}
+}
+
+// pair is "label: value" with the language's spacing.
+func pair(lang, label, value string) string {
+	return commands.DefaultMessages().Sprintf(lang, commands.MsgLabelValue, label, value)
 }
 
 // label is an episode's one-line name, never empty.

@@ -56,6 +56,77 @@ func (failing) ByNumber(context.Context, int) (feeds.Episode, error) {
 }
 func (failing) All(context.Context) ([]feeds.Episode, error) { return nil, errInternal }
 
+// searcher finds episodes whose title or notes hold the query, with a snippet
+// marking it: enough to render hits without the search index.
+type searcher struct{ cat commands.Catalog }
+
+func (s searcher) Search(ctx context.Context, q string, limit int) ([]commands.Hit, error) {
+	all, err := s.cat.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var hits []commands.Hit
+	for _, ep := range all {
+		if len(hits) == limit {
+			break
+		}
+		if strings.Contains(strings.ToLower(ep.Title+" "+ep.NotesText), strings.ToLower(q)) {
+			hits = append(hits, commands.Hit{Episode: ep, Score: 1, Snippet: []commands.Fragment{{Text: "… the "}, {Text: q, Match: true}, {Text: " incident …"}}})
+		}
+	}
+	return hits, nil
+}
+
+// subscriptions is one channel's subscription, in memory.
+type subscriptions struct {
+	topics []string
+	on     bool
+}
+
+func (s *subscriptions) info() commands.SubscriptionInfo {
+	return commands.SubscriptionInfo{Feed: "postmortem", FeedTitle: "Post Mortem", Topics: s.topics, Language: "fr", DigestSchedule: "0 9 * * 1", DigestTimeZone: "Europe/Paris"}
+}
+
+func (s *subscriptions) Subscribe(_ context.Context, _, _ string, topics []string) (commands.SubscriptionInfo, bool, error) {
+	created := !s.on
+	s.on, s.topics = true, topics
+	return s.info(), created, nil
+}
+
+func (s *subscriptions) Unsubscribe(context.Context, string, string) (bool, error) {
+	was := s.on
+	s.on = false
+	return was, nil
+}
+
+func (s *subscriptions) List(context.Context, string, string) ([]commands.SubscriptionInfo, error) {
+	if !s.on {
+		return nil, nil
+	}
+	return []commands.SubscriptionInfo{s.info()}, nil
+}
+
+type status struct{}
+
+func (status) Status(context.Context) (commands.StatusInfo, error) {
+	at := time.Date(2024, 5, 12, 9, 0, 0, 0, time.UTC)
+	return commands.StatusInfo{
+		Version: "v1.2.3",
+		Feeds:   []commands.FeedStatus{{Name: "postmortem", Title: "Post Mortem", Episodes: 18, LastPolled: at, NextPoll: at.Add(15 * time.Minute), Failures: 1, LastError: "HTTP 503 Service Unavailable"}},
+		Pending: 2,
+	}, nil
+}
+
+type digests struct{ cat commands.Catalog }
+
+func (d digests) Preview(ctx context.Context, _, _ string) (commands.DigestPreview, error) {
+	eps, err := d.cat.Latest(ctx, 2)
+	if err != nil {
+		return commands.DigestPreview{}, err
+	}
+	return commands.DigestPreview{Since: time.Date(2022, 4, 1, 0, 0, 0, 0, time.UTC), Episodes: eps, Next: time.Date(2022, 5, 2, 9, 0, 0, 0, time.FixedZone("CEST", 2*3600))}, nil
+}
+
 func postMortem(t testing.TB) *feeds.Feed { return feedstest.PostMortem(t) }
 
 func episode(t testing.TB, feed *feeds.Feed, n int) feeds.Episode {
@@ -69,21 +140,27 @@ func episode(t testing.TB, feed *feeds.Feed, n int) feeds.Episode {
 	return feeds.Episode{}
 }
 
+// router is the whole command table over cat, with fakes for the rest.
 func router(cat commands.Catalog) *commands.Router {
-	return commands.NewRouter("/postmortem", commands.EpisodeCommands(cat))
+	return commands.New("/postmortem", deps(cat))
 }
 
-// reply runs a command line through the router as the adapter does.
-func reply(t *testing.T, r *commands.Router, line string) commands.Reply {
+func deps(cat commands.Catalog) commands.Deps {
+	return commands.Deps{
+		Catalog:       cat,
+		Search:        searcher{cat: cat},
+		Subscriptions: &subscriptions{},
+		Status:        status{},
+		Digests:       digests{cat: cat},
+		Rand:          func(n int) int { return n / 2 },
+	}
+}
+
+// reply runs a command line through the router as the adapter does, for a user
+// with this locale who manages the channel.
+func reply(t *testing.T, r *commands.Router, locale, line string) commands.Reply {
 	t.Helper()
-	name, args, err := commands.Parse(line)
-	if err != nil {
-		return commands.ErrorReply(err)
-	}
-	rep, err := r.Dispatch(context.Background(), commands.Request{Name: name, Args: args})
-	if err != nil {
-		return commands.ErrorReply(err)
-	}
+	rep, _ := r.Answer(context.Background(), commands.Request{Platform: console.Platform, ChannelID: console.Channel, Locale: locale, CanManage: true}, line)
 	return rep
 }
 
@@ -136,6 +213,14 @@ func TestRenderAnnouncement(t *testing.T) {
 		{"announce-episode-17", bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 17)}}},
 		{"announce-trailer", bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{feed.Episodes[len(feed.Episodes)-1]}}},
 		{"announce-summary-5", bot.Announcement{Kind: store.KindSummary, FeedTitle: feed.Title, Episodes: feed.Episodes[:5]}},
+		{"announce-digest", bot.Announcement{Kind: store.KindDigest, FeedTitle: feed.Title, Episodes: feed.Episodes[:3]}},
+		{"announce-digest-empty", bot.Announcement{Kind: store.KindDigest, FeedTitle: feed.Title}},
+		{"announce-digest-archive", bot.Announcement{Kind: store.KindDigestArchive, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 2)}}},
+		{"fr-announce-episode-17", bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 17)}, Language: "fr"}},
+		{"fr-announce-summary-5", bot.Announcement{Kind: store.KindSummary, FeedTitle: feed.Title, Episodes: feed.Episodes[:5], Language: "fr"}},
+		{"fr-announce-digest", bot.Announcement{Kind: store.KindDigest, FeedTitle: feed.Title, Episodes: feed.Episodes[:3], Language: "fr"}},
+		{"fr-announce-digest-archive", bot.Announcement{Kind: store.KindDigestArchive, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 2)}, Language: "fr-FR"}},
+		{"fr-announce-trailer-untitled", bot.Announcement{Kind: store.KindEpisode, Episodes: []feeds.Episode{{Title: "\x1b[2J"}}, Language: "fr"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,16 +239,45 @@ func TestRenderReply(t *testing.T) {
 		name string
 		rep  commands.Reply
 	}{
-		{"reply-takeaways-3", reply(t, r, "takeaways 3")},
-		{"reply-takeaways-17-summary", reply(t, r, "takeaways 17")},
-		{"reply-takeaways-none", reply(t, r, "takeaways 5")},
-		{"reply-episode-17", reply(t, r, "episode 17")},
-		{"reply-latest-3", reply(t, r, "latest 3")},
-		{"reply-help", reply(t, r, "help")},
-		{"reply-help-takeaways", reply(t, r, "help takeaways")},
-		{"reply-error-user", reply(t, r, "episode 99")},
-		{"reply-error-typo", reply(t, r, "takaways 3")},
-		{"reply-error-internal", reply(t, router(failing{}), "latest")},
+		{"reply-takeaways-3", reply(t, r, "", "takeaways 3")},
+		{"reply-takeaways-17-summary", reply(t, r, "", "takeaways 17")},
+		{"reply-takeaways-none", reply(t, r, "", "takeaways 5")},
+		{"reply-episode-17", reply(t, r, "", "episode 17")},
+		{"reply-latest-3", reply(t, r, "", "latest 3")},
+		{"reply-help", reply(t, r, "", "help")},
+		{"reply-help-takeaways", reply(t, r, "", "help takeaways")},
+		{"reply-error-user", reply(t, r, "", "episode 99")},
+		{"reply-error-typo", reply(t, r, "", "takaways 3")},
+		{"reply-error-internal", reply(t, router(failing{}), "", "latest")},
+		{"reply-search", reply(t, r, "", "search bgp")},
+		{"reply-chapters-17", reply(t, r, "", "chapters 17")},
+		{"reply-links-17", reply(t, r, "", "links 17")},
+		{"reply-random", reply(t, r, "", "random")},
+		{"reply-digest", reply(t, r, "", "digest")},
+		{"reply-subscribe", reply(t, r, "", "subscribe security BGP")},
+		{"reply-subscriptions", reply(t, r, "", "subscriptions")},
+		{"reply-unsubscribe", reply(t, r, "", "unsubscribe")},
+		{"reply-status", reply(t, r, "", "status")},
+		{"reply-buttons", commands.Reply{Language: "en", Header: "Listen", Buttons: []commands.Button{{Label: "Apple Podcasts", URL: "https://podcasts.apple.com/x"}, {Label: "Share in channel", Command: "/postmortem episode 17"}}}},
+		{"reply-not-available", reply(t, commands.New("/postmortem", commands.Deps{}), "", "status")},
+		{"fr-reply-takeaways-3", reply(t, r, "fr", "takeaways 3")},
+		{"fr-reply-episode-17", reply(t, r, "fr-FR", "episode 17")},
+		{"fr-reply-latest-3", reply(t, r, "fr", "latest 3")},
+		{"fr-reply-help", reply(t, r, "fr", "help")},
+		{"fr-reply-error-user", reply(t, r, "fr", "episode 99")},
+		{"fr-reply-error-typo", reply(t, r, "fr", "takaways 3")},
+		{"fr-reply-error-internal", reply(t, router(failing{}), "fr", "latest")},
+		{"fr-reply-search", reply(t, r, "fr", "search bgp")},
+		{"fr-reply-chapters-12", reply(t, r, "fr", "chapters 12")},
+		{"fr-reply-links-12", reply(t, r, "fr", "links 12")},
+		{"fr-reply-digest", reply(t, r, "fr", "digest")},
+		{"fr-reply-subscribe", reply(t, r, "fr", "subscribe sécurité")},
+		{"fr-reply-subscriptions", reply(t, r, "fr", "subscriptions")},
+		{"fr-reply-status", reply(t, r, "fr", "status")},
+		{"fr-reply-refused", func() commands.Reply {
+			rep, _ := r.Answer(context.Background(), commands.Request{Locale: "fr"}, "subscribe bgp")
+			return rep
+		}()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,6 +353,51 @@ func TestRenderHostile(t *testing.T) {
 		}},
 		{"hostile-reply-bullets", func(b *strings.Builder) {
 			console.RenderReply(b, commands.Reply{Header: "Key takeaways: " + commands.Label(hostile()), Bullets: hostile().Notes.Takeaways})
+		}},
+		{"hostile-reply-search", func(b *strings.Builder) {
+			ev := hostile().Title
+			console.RenderReply(b, commands.Reply{Header: "Results for " + ev, Hits: []commands.Hit{
+				{Episode: hostile(), Snippet: []commands.Fragment{{Text: ev + " \x1b"}, {Text: "[2J" + ev, Match: true}, {Text: "\n@everyone\x1b]8;;x"}, {Text: "\x07", Match: true}}},
+				{Episode: hostile()}, // no snippet: the summary stands in
+			}})
+		}},
+		{"hostile-reply-subscriptions", func(b *strings.Builder) {
+			subs := &subscriptions{on: true, topics: []string{"\x1b[31mred", "two\nlines", "@everyone", "<!channel>", "\u202eevil"}}
+			r := commands.New("/postmortem", commands.Deps{Subscriptions: subs})
+			rep, _ := r.Answer(context.Background(), commands.Request{CanManage: true}, "subscriptions")
+			console.RenderReply(b, rep)
+			rep, _ = r.Answer(context.Background(), commands.Request{CanManage: true, Locale: "fr"}, "subscribe \x1b[31mred @everyone <!channel> \u202eevil")
+			console.RenderReply(b, rep)
+		}},
+		{"hostile-reply-fields", func(b *strings.Builder) {
+			ev := hostile().Title
+			console.RenderReply(b, commands.Reply{Language: "fr", Header: ev, Fields: []commands.Field{{Name: ev, Value: ev}, {Name: "", Value: "\n\n"}, {Name: "x\ny", Value: ""}},
+				Links:   append(hostile().Notes.Links, feeds.Link{Section: ev, Text: ev, URL: "https://example.org/\x1b[2J"}),
+				Buttons: []commands.Button{{Label: ev, URL: "javascript:alert(1)\n@here"}, {Label: "\x1b[2J", Command: "/postmortem\nNew episode of Fake Feed"}}})
+		}},
+		{"hostile-announce-digest", func(b *strings.Builder) {
+			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindDigest, FeedTitle: "Feed\x1b[2J\n@everyone", Episodes: []feeds.Episode{hostile(), hostile()}, Language: "\x1b[2Jfr"})
+		}},
+		{"hostile-announce-archive", func(b *strings.Builder) {
+			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindDigestArchive, FeedTitle: "\u202eFeed", Episodes: []feeds.Episode{hostile()}, Language: "fr"})
+		}},
+		{"huge-announce-digest", func(b *strings.Builder) {
+			eps := make([]feeds.Episode, 30)
+			for i := range eps {
+				eps[i] = huge()
+			}
+			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindDigest, FeedTitle: strings.Repeat("F", 1<<20), Episodes: eps})
+		}},
+		{"huge-reply-search", func(b *strings.Builder) {
+			var hits []commands.Hit
+			for range 100 {
+				hits = append(hits, commands.Hit{Episode: huge(), Snippet: []commands.Fragment{{Text: strings.Repeat("s", 1<<16)}, {Text: strings.Repeat("m", 1<<16), Match: true}}})
+			}
+			var fields []commands.Field
+			for range 100 {
+				fields = append(fields, commands.Field{Name: strings.Repeat("n", 5000), Value: strings.Repeat("v", 5000)})
+			}
+			console.RenderReply(b, commands.Reply{Hits: hits, Fields: fields})
 		}},
 		{"huge-announce-episode", func(b *strings.Builder) {
 			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindEpisode, FeedTitle: strings.Repeat("F", 1<<20), Episodes: []feeds.Episode{huge()}})
@@ -318,7 +477,7 @@ func TestServe(t *testing.T) {
 		"/postmortem takeaways <n|latest>", // help lists the commands
 		"Latest episode\n",                 // latest
 		"#17 Incident BGP chez Facebook & OVH\n",
-		"2022-04-28 · 1h03\n",
+		"28 April 2022 · 1h03\n",
 		`unknown command "bogus". Try ` + "`/postmortem help`.",
 		"did you mean `takeaways`?",
 		"`latest` takes a number of episodes", // the last line, with no newline
@@ -328,6 +487,32 @@ func TestServe(t *testing.T) {
 		}
 	}
 	golden(t, "serve-session", got)
+}
+
+func TestServeFrench(t *testing.T) {
+	feed := postMortem(t)
+	var out syncBuffer
+	a := &console.Adapter{Out: &out, Router: router(catalog{eps: feed.Episodes}), Language: "fr"}
+	in := strings.NewReader("latest\nepisode 99\nsubscribe sécurité\n" + strings.Repeat("x", commands.MaxText+10) + "\n")
+	if err := a.Serve(context.Background(), in); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	got := out.String()
+	for _, want := range []string{"Dernier épisode\n", "28 avril 2022 · 1 h 03\n", "pas d'épisode 99 ; le dernier est le 17", "Abonnement créé", "cette ligne est trop longue"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output does not contain %q:\n%s", want, got)
+		}
+	}
+	golden(t, "fr-serve-session", got)
+
+	out = syncBuffer{}
+	a = &console.Adapter{Out: &out, Router: router(catalog{eps: feed.Episodes}), ReadOnly: true}
+	if err := a.Serve(context.Background(), strings.NewReader("subscribe\n")); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "you need permission to manage this channel") {
+		t.Errorf("a read-only console changed subscriptions: %q", out.String())
+	}
 }
 
 func TestServeLongLine(t *testing.T) {
@@ -461,9 +646,13 @@ func FuzzRender(f *testing.F) {
 		console.RenderReply(&b, commands.Reply{Header: s, Text: s, Bullets: []string{s}, Episodes: []feeds.Episode{ep}, Detail: true})
 		console.RenderAnnouncement(&b, bot.Announcement{Kind: store.KindEpisode, FeedTitle: s, Episodes: []feeds.Episode{ep}})
 		console.RenderAnnouncement(&b, bot.Announcement{Kind: store.KindSummary, FeedTitle: s, Episodes: []feeds.Episode{ep, ep}})
+		console.RenderAnnouncement(&b, bot.Announcement{Kind: store.KindDigest, FeedTitle: s, Episodes: []feeds.Episode{ep, ep}, Language: s})
+		console.RenderAnnouncement(&b, bot.Announcement{Kind: store.KindDigestArchive, FeedTitle: s, Episodes: []feeds.Episode{ep}, Language: "fr"})
+		console.RenderReply(&b, commands.Reply{Language: s, Fields: []commands.Field{{Name: s, Value: s}}, Links: []feeds.Link{{Section: s, Text: s, URL: s}},
+			Hits: []commands.Hit{{Episode: ep, Snippet: []commands.Fragment{{Text: s}, {Text: s, Match: true}}}}, Buttons: []commands.Button{{Label: s, URL: s}, {Label: s, Command: s}}})
 		out := b.String()
 		checkTerminalSafe(t, out)
-		if n := utf8.RuneCountInString(out); n > 20000 {
+		if n := utf8.RuneCountInString(out); n > 40000 {
 			t.Fatalf("output is %d runes", n)
 		}
 		// One-line fields stay on one line, whatever they hold.

@@ -106,8 +106,16 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 		Logger:         log.With("component", "poller"),
 	}
 	a.digester = &bot.Digester{Store: db, Logger: log.With("component", "digest")}
-	a.router = commands.NewRouter("/postmortem", commands.EpisodeCommands(a.catalog()))
-	a.console = &console.Adapter{Out: out, Router: a.router, Logger: log.With("component", "console")}
+	a.router = commands.New("/postmortem", commands.Deps{
+		Catalog: a.catalog(),
+		Subscriptions: bot.Channels{
+			Store: db, Feed: cfg.Feeds[0].Name, Language: cfg.Language,
+			DigestSchedule: config.DefaultDigestSchedule, DigestTimeZone: config.DefaultDigestTimeZone,
+		},
+		Status:  bot.Status{Store: db, Version: versionString()},
+		Digests: a.digester,
+	})
+	a.console = &console.Adapter{Out: out, Router: a.router, Language: cfg.Language, Logger: log.With("component", "console")}
 	a.dispatcher = &bot.Dispatcher{
 		Store:   db,
 		Posters: map[string]bot.Poster{console.Platform: a.console},

@@ -17,15 +17,19 @@ import (
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
 var version = ""
 
-func cmdVersion(_ context.Context, _ cli, _ io.Reader, stdout, _ io.Writer, _ []string) error {
-	v := version
-	if v == "" {
-		v = "(devel)"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
+// versionString is the build's version: set with -ldflags, else the module's.
+func versionString() string {
+	if version != "" {
+		return version
 	}
-	_, err := fmt.Fprintf(stdout, "pmbot %s\n", v)
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func cmdVersion(_ context.Context, _ cli, _ io.Reader, stdout, _ io.Writer, _ []string) error {
+	_, err := fmt.Fprintf(stdout, "pmbot %s\n", versionString())
 	return err
 }
 
