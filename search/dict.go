@@ -31,7 +31,32 @@ func (ix *Index) fuzzy(q string, maxDist int, fn func(id uint32, dist int)) {
 		rows[0][j] = j
 	}
 	w := fuzzyWalk{ix: ix, q: q, maxDist: maxDist, rows: rows, fn: fn, prefix: make([]byte, 0, depthMax)}
-	w.walk(0, len(ix.dict), 0)
+	if maxDist < 2 || m == 0 {
+		w.walk(0, len(ix.dict), 0)
+		return
+	}
+	// Two edits anywhere make the first levels of the walk visit nearly every
+	// prefix; people seldom get a long word's first letter wrong, so a two-edit
+	// search keeps it, which divides the walk by the alphabet's size.
+	r := ix.prefixRange(q[:1])
+	if len(r) == 0 {
+		return
+	}
+	start := sort.Search(len(ix.dict), func(i int) bool { return ix.wordStr[ix.dict[i]] >= q[:1] })
+	row, next := rows[0], rows[1]
+	next[0] = 1
+	for j := 1; j <= m; j++ {
+		cost := 1
+		if q[j-1] == q[0] {
+			cost = 0
+		}
+		next[j] = min(row[j]+1, next[j-1]+1, row[j-1]+cost)
+	}
+	if len(ix.wordStr[ix.dict[start]]) == 1 && next[m] <= maxDist {
+		fn(ix.dict[start], next[m])
+	}
+	w.prefix = append(w.prefix[:0], q[0])
+	w.walk(start, start+len(r), 1)
 }
 
 type fuzzyWalk struct {

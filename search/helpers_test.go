@@ -39,3 +39,10 @@ func episode(t testing.TB, feed *feeds.Feed, n int) feeds.Episode {
 	t.Fatalf("no episode %d", n)
 	return feeds.Episode{}
 }
+
+// epWith returns an episode with a title, notes and takeaways.
+func epWith(title, notes string, takeaways []string) feeds.Episode {
+	ep := feeds.Episode{Title: title, NotesText: notes}
+	ep.Notes.Takeaways = takeaways
+	return ep
+}

@@ -18,7 +18,7 @@ const (
 
 // fieldBoost weighs each field's BM25 score. A title match (about 6) outweighs a
 // word mentioned once in the takeaways and the notes (about 3).
-var fieldBoost = [numFields]float32{6, 2, 1, 0.5}
+var fieldBoost = [numFields]float32{6, 2.5, 1, 0.5}
 
 // BM25 parameters: k1 is how fast repetitions stop counting, b how much a long field
 // is discounted. Titles are short and even, so their length matters less.
@@ -26,12 +26,17 @@ const k1 = 1.2
 
 var fieldB = [numFields]float32{0.3, 0.6, 0.75, 0.6}
 
-// posting is one document's occurrences of a term, per field; 8 bytes, so the 10,000
-// episode index stays small. Counts saturate at 255, far past where BM25 stops caring.
+// posting is one document's occurrences of a term, per field, in 12 bytes so that
+// the 10,000 episode index stays small. Counts saturate at 255, far past where BM25
+// stops caring. pos is where the term first occurs in the notes (noPos if it does
+// not): a snippet starts there without scanning long notes for it.
 type posting struct {
 	doc uint32
 	tf  [numFields]uint8
+	pos uint32
 }
+
+const noPos = ^uint32(0)
 
 // docEntry is what the index keeps of an indexed document.
 type docEntry struct {
@@ -74,13 +79,21 @@ type Index struct {
 	byNumber map[int][]uint32
 	live     int
 	lenSum   [numFields]uint64
+	// withField counts the live documents that have each field: the average length
+	// of takeaways is over episodes that have some.
+	withField [numFields]int
 
 	// Build scratch, reused between documents.
-	tz       tokenizer
-	docWords map[uint32][numFields]uint8
-	docStems map[uint32][numFields]uint8
-	stemBuf  []string
-	prev     []byte
+	tz        tokenizer
+	docWords  map[uint32]posting
+	docStems  map[uint32]posting
+	stemBuf   []string
+	prev      []byte
+	prevStart int
+
+	// pool keeps searchers' per-document arrays between queries: allocating them
+	// per query would make the garbage collector the slowest part of a search.
+	pool sync.Pool
 }
 
 // NewIndex returns an empty index.
@@ -102,8 +115,9 @@ func (ix *Index) reset() {
 	ix.byNumber = map[int][]uint32{}
 	ix.live = 0
 	ix.lenSum = [numFields]uint64{}
-	ix.docWords = map[uint32][numFields]uint8{}
-	ix.docStems = map[uint32][numFields]uint8{}
+	ix.withField = [numFields]int{}
+	ix.docWords = map[uint32]posting{}
+	ix.docStems = map[uint32]posting{}
 	ix.dirty = true
 }
 
@@ -139,6 +153,9 @@ func (ix *Index) remove(n uint32) {
 	ix.live--
 	for f := range numFields {
 		ix.lenSum[f] -= uint64(e.lens[f])
+		if e.lens[f] > 0 {
+			ix.withField[f]--
+		}
 	}
 	delete(ix.byID, e.doc.ID)
 	if num := e.doc.Episode.Number; num > 0 {
@@ -183,14 +200,22 @@ func (ix *Index) add(d Doc) {
 		e.lens[fieldLinks] += ix.addText(fieldLinks, l.Text)
 	}
 
-	for w, tf := range ix.docWords {
-		ix.wordPost[w] = append(ix.wordPost[w], posting{doc: n, tf: tf})
+	for w, p := range ix.docWords {
+		p.doc = n
+		ix.wordPost[w] = append(ix.wordPost[w], p)
 		for _, s := range ix.wordStems[w] {
-			ix.docStems[s] = addTF(ix.docStems[s], tf)
+			sp, ok := ix.docStems[s]
+			if !ok {
+				sp.pos = noPos
+			}
+			sp.tf = addTF(sp.tf, p.tf)
+			sp.pos = min(sp.pos, p.pos)
+			ix.docStems[s] = sp
 		}
 	}
-	for s, tf := range ix.docStems {
-		ix.stemPost[s] = append(ix.stemPost[s], posting{doc: n, tf: tf})
+	for s, p := range ix.docStems {
+		p.doc = n
+		ix.stemPost[s] = append(ix.stemPost[s], p)
 	}
 
 	ix.docs = append(ix.docs, e)
@@ -201,6 +226,9 @@ func (ix *Index) add(d Doc) {
 	ix.live++
 	for f := range numFields {
 		ix.lenSum[f] += uint64(e.lens[f])
+		if e.lens[f] > 0 {
+			ix.withField[f]++
+		}
 	}
 }
 
@@ -223,27 +251,35 @@ func sat(n int) uint8 {
 func (ix *Index) addText(field int, text string) uint32 {
 	var count uint32
 	ix.prev = ix.prev[:0]
-	ix.tz.each(text, func(t *token) {
+	ix.tz.each(text, func(t *token) bool {
 		count++
 		w := ix.wordID(t.word, true)
 		if t.lower != nil && !ix.accented[string(t.lower)] {
 			ix.accented[string(t.lower)] = true
 			ix.addStems(w, string(t.word), string(t.lower))
 		}
-		ix.bump(w, field)
+		ix.bump(w, field, t.start)
 		if len(ix.prev) > 0 && joinable(ix.prev, t.word, t.tight) {
 			ix.prev = append(ix.prev, t.word...)
-			ix.bump(ix.wordID(ix.prev, false), field)
+			ix.bump(ix.wordID(ix.prev, false), field, ix.prevStart)
 		}
 		ix.prev = append(ix.prev[:0], t.word...)
+		ix.prevStart = t.start
+		return true
 	})
 	return count
 }
 
-func (ix *Index) bump(w uint32, field int) {
-	tf := ix.docWords[w]
-	tf[field] = sat(int(tf[field]) + 1)
-	ix.docWords[w] = tf
+func (ix *Index) bump(w uint32, field, start int) {
+	p, ok := ix.docWords[w]
+	if !ok {
+		p.pos = noPos
+	}
+	p.tf[field] = sat(int(p.tf[field]) + 1)
+	if field == fieldNotes && p.pos == noPos {
+		p.pos = uint32(start)
+	}
+	ix.docWords[w] = p
 }
 
 // joinable says whether two adjacent words are also indexed as one: those written
@@ -328,8 +364,8 @@ func (ix *Index) prepare() {
 	var avg [numFields]float32
 	for f := range numFields {
 		avg[f] = 1
-		if ix.live > 0 && ix.lenSum[f] > 0 {
-			avg[f] = float32(ix.lenSum[f]) / float32(ix.live)
+		if ix.withField[f] > 0 && ix.lenSum[f] > 0 {
+			avg[f] = float32(ix.lenSum[f]) / float32(ix.withField[f])
 		}
 	}
 	for i := range ix.docs {

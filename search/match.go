@@ -23,7 +23,7 @@ func Matches(ep feeds.Episode, topics []string) bool {
 	seenLower := map[string]bool{}
 	collect := func(text string) {
 		prev = prev[:0]
-		tz.each(text, func(t *token) {
+		tz.each(text, func(t *token) bool {
 			w := string(t.word)
 			lower := ""
 			if t.lower != nil {
@@ -41,6 +41,7 @@ func Matches(ep feeds.Episode, topics []string) bool {
 				words[string(prev)+w] = true
 			}
 			prev = append(prev[:0], t.word...)
+			return true
 		})
 	}
 	collect(ep.Title)

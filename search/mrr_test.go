@@ -28,7 +28,8 @@ func readJudgments(t *testing.T, name string) []judgment {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+		// Comments start with "# "; "#17" is a query.
+		if line == "#" || strings.HasPrefix(line, "# ") || strings.TrimSpace(line) == "" {
 			continue
 		}
 		q, nums, ok := strings.Cut(line, "\t")

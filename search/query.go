@@ -28,13 +28,14 @@ var numberWords = map[string]bool{"episode": true, "ep": true, "epi": true, "n":
 func parseQuery(s string) query {
 	var q query
 	var tz tokenizer
-	tz.each(s, func(t *token) {
+	tz.each(s, func(t *token) bool {
 		w := qword{word: string(t.word), tight: t.tight}
 		if t.lower != nil {
 			w.lower = string(t.lower)
 		}
 		w.stop = stopwords[w.word]
 		q.words = append(q.words, w)
+		return true
 	})
 	q.number = numberQuery(q.words)
 	return q

@@ -15,8 +15,10 @@ const (
 	weightJoin   = 0.9
 	weightSplit  = 0.8
 	weightPrefix = 0.7
-	weightTypo1  = 0.5
-	weightTypo2  = 0.3
+	// weightStemPrefix is for words that begin with a query word's stem.
+	weightStemPrefix = 0.6
+	weightTypo1      = 0.5
+	weightTypo2      = 0.3
 
 	// numberScore is what a matching episode number adds; numberOnlyScore puts the
 	// numbered episode first when the query is just a number ("17", "#17", "ep 17"),
@@ -31,7 +33,8 @@ const (
 	maxPrefixPostings = 40000
 	maxTypoTerms      = 16
 
-	minPrefixLen = 2
+	minPrefixLen     = 2
+	minStemPrefixLen = 5
 	// Typos are forgiven on words long enough to be recognisable: one edit from 5
 	// letters, two from 8.
 	minTypo1Len = 5
@@ -54,7 +57,8 @@ func (ix *Index) Search(q string, limit int) []Result {
 	if ix.live == 0 {
 		return nil
 	}
-	s := newSearcher(ix)
+	s := ix.searcher()
+	defer ix.release(s)
 	s.run(pq)
 	top := s.top(limit)
 	out := make([]Result, len(top))
@@ -65,7 +69,7 @@ func (ix *Index) Search(q string, limit int) []Result {
 			FeedID:  e.doc.FeedID,
 			Episode: e.doc.Episode,
 			Score:   float64(h.score),
-			Snippet: snippet(&e.doc.Episode, &s.marks),
+			Snippet: snippet(&e.doc.Episode, &s.marks, s.pos[h.doc]),
 		}
 	}
 	return out
@@ -82,19 +86,43 @@ type searcher struct {
 	// the word can match; unitDocs the documents it has touched.
 	best     []float32
 	unitDocs []uint32
-	marks    marks
-	stemBuf  []string
+	// pos is where each document's notes first match, noPos if they do not.
+	pos     []uint32
+	marks   marks
+	stemBuf []string
 }
 
-func newSearcher(ix *Index) *searcher {
+// searcher returns a searcher sized to the index, from the pool when one is there.
+func (ix *Index) searcher() *searcher {
 	n := len(ix.docs)
-	return &searcher{
-		ix:      ix,
-		total:   make([]float32, n),
-		covered: make([]uint64, n),
-		best:    make([]float32, n),
-		marks:   newMarks(),
+	s, _ := ix.pool.Get().(*searcher)
+	if s == nil || len(s.total) < n {
+		s = &searcher{
+			total:   make([]float32, n),
+			covered: make([]uint64, n),
+			best:    make([]float32, n),
+			pos:     make([]uint32, n),
+			marks:   newMarks(),
+		}
+		for i := range s.pos {
+			s.pos[i] = noPos
+		}
 	}
+	s.ix = ix
+	return s
+}
+
+// release clears what a query wrote, only where it wrote, and pools the searcher.
+func (ix *Index) release(s *searcher) {
+	for _, d := range s.touched {
+		s.total[d], s.covered[d], s.pos[d] = 0, 0, noPos
+	}
+	s.touched = s.touched[:0]
+	clear(s.marks.words)
+	clear(s.marks.stems)
+	clear(s.marks.joins)
+	s.ix = nil
+	ix.pool.Put(s)
 }
 
 func (s *searcher) run(q query) {
@@ -133,47 +161,58 @@ func (s *searcher) run(q query) {
 		}
 	}
 	n := float32(min(len(content), 64))
-	kept := s.touched[:0]
 	for _, d := range s.touched {
 		// Documents matching more of the query rank higher: the score is scaled by
 		// the square of the share of query words matched.
 		cov := float32(bits.OnesCount64(s.covered[d])) / n
 		s.total[d] *= cov * cov
-		if s.total[d] > 0 {
-			kept = append(kept, d)
-		}
 	}
-	s.touched = kept
 }
 
-// word scores the documents for one query word, in every way it can match.
+// word scores the documents for one query word, in every way it can match. The
+// costlier and looser ways (a split, a stem's completions, typos) are tried only when
+// the word as typed found nothing.
 func (s *searcher) word(w qword, last bool, number int) {
 	ix := s.ix
-	found := false
 	if id, ok := ix.words[w.word]; ok {
 		s.postings(ix.wordPost[id], weightExact)
 		s.marks.words[w.word] = true
-		found = true
 	}
 	s.stemBuf = stems(s.stemBuf, w.word, w.lower)
 	for _, st := range s.stemBuf {
 		if id, ok := ix.stems[st]; ok {
 			s.postings(ix.stemPost[id], weightStem)
 			s.marks.stems[st] = true
-			found = true
 		}
 	}
 	if last && len(w.word) >= minPrefixLen {
-		found = s.prefix(w.word) || found
+		s.prefix(w.word, weightPrefix)
 	}
-	if !found && len(w.word) >= 4 {
-		found = s.split(w.word)
+	if len(s.unitDocs) == 0 && len(w.word) >= 4 {
+		s.split(w.word)
 	}
-	if !found && len(w.word) >= minTypo1Len {
+	if len(s.unitDocs) == 0 {
+		// Stemmers disagree on some inflections ("autoscale" -> "autoscal",
+		// "autoscaling" -> "autosc"): a word found in no other way may be the stem of
+		// an indexed word.
+		for _, st := range s.stemBuf {
+			if len(st) >= minStemPrefixLen {
+				s.prefix(st, weightStemPrefix)
+			}
+		}
+	}
+	if len(s.unitDocs) == 0 && len(w.word) >= minTypo1Len {
 		s.typos(w.word)
 	}
-	if isDigits(w.word) {
-		n, score := atoi(w.word), float32(numberScore)
+	n := 0
+	switch {
+	case isDigits(w.word):
+		n = atoi(w.word)
+	case number > 0:
+		n = number // "ep17"
+	}
+	if n > 0 {
+		score := float32(numberScore)
 		if n == number {
 			score = numberOnlyScore
 		}
@@ -184,7 +223,7 @@ func (s *searcher) word(w qword, last bool, number int) {
 }
 
 // prefix scores the completions of an unfinished last word, most frequent first.
-func (s *searcher) prefix(p string) bool {
+func (s *searcher) prefix(p string, weight float32) {
 	ix := s.ix
 	r := ix.prefixRange(p)
 	var terms []uint32
@@ -204,24 +243,21 @@ func (s *searcher) prefix(p string) bool {
 			continue
 		}
 		budget -= len(post)
-		s.postings(post, weightPrefix)
+		s.postings(post, weight)
 		s.marks.words[ix.wordStr[id]] = true
 	}
-	return len(terms) > 0
 }
 
 // split scores a word that is two indexed words written together ("pubsub" ~
 // "pub/sub", "mlops" ~ "ML Ops"): documents holding both halves.
-func (s *searcher) split(w string) bool {
+func (s *searcher) split(w string) {
 	ix := s.ix
-	found := false
 	for k := 2; k <= len(w)-2; k++ {
 		a, okA := ix.words[w[:k]]
 		b, okB := ix.words[w[k:]]
 		if !okA || !okB {
 			continue
 		}
-		found = true
 		s.marks.words[w[:k]] = true
 		s.marks.words[w[k:]] = true
 		pa, pb := ix.wordPost[a], ix.wordPost[b]
@@ -237,13 +273,13 @@ func (s *searcher) split(w string) bool {
 				if e.live {
 					sc := (idfA*bm25f(e, pa[i].tf) + idfB*bm25f(e, pb[j].tf)) / 2
 					s.score(pa[i].doc, sc*weightSplit)
+					s.pos[pa[i].doc] = min(s.pos[pa[i].doc], pa[i].pos, pb[j].pos)
 				}
 				i++
 				j++
 			}
 		}
 	}
-	return found
 }
 
 // typos scores the dictionary words one or two edits away from a word that matched
@@ -306,6 +342,7 @@ func (s *searcher) postings(post []posting, weight float32) {
 		e := &docs[p.doc]
 		if e.live {
 			s.score(p.doc, idf*bm25f(e, p.tf))
+			s.pos[p.doc] = min(s.pos[p.doc], p.pos)
 		}
 	}
 }

@@ -21,12 +21,23 @@ func newMarks() marks {
 	return marks{words: map[string]bool{}, stems: map[string]bool{}, joins: map[string]bool{}}
 }
 
+// joined reports whether two adjacent words matched as one ("pub/sub" for "pubsub").
+func (m *marks) joined(a, b []byte) bool {
+	if len(a)+len(b) > 64 {
+		return false
+	}
+	var buf [64]byte
+	j := append(append(buf[:0], a...), b...)
+	return m.joins[string(j)] || m.words[string(j)]
+}
+
 // span is a matched token of a text.
 type span struct{ start, end int }
 
-// find returns the matched tokens of text. A token matches by its word, by a join
-// with its neighbour, or by a stem; stems are computed only for tokens that begin like
-// a matched stem, which keeps snippets cheap on long notes.
+// find returns the matched tokens of text, up to a snippet's length past the first.
+// A token matches by its word, by a join with its neighbour, or by a stem; stems are
+// computed only for tokens that begin like a matched stem. Stopping after the first
+// match and this pre-check keep snippets cheap on long notes.
 func (m *marks) find(text string) []span {
 	var out []span
 	var tz tokenizer
@@ -34,10 +45,10 @@ func (m *marks) find(text string) []span {
 	prevSpan := span{-1, -1}
 	var buf []string
 	cache := map[string]bool{}
-	tz.each(text, func(t *token) {
+	tz.each(text, func(t *token) bool {
 		sp := span{t.start, t.end}
 		hit := m.words[string(t.word)]
-		if !hit && len(m.joins) > 0 && prevSpan.start >= 0 && m.joins[string(prev)+string(t.word)] {
+		if !hit && prevSpan.start >= 0 && m.joined(prev, t.word) {
 			if len(out) == 0 || out[len(out)-1] != prevSpan {
 				out = append(out, prevSpan)
 			}
@@ -69,16 +80,27 @@ func (m *marks) find(text string) []span {
 		}
 		prev = append(prev[:0], t.word...)
 		prevSpan = sp
+		return len(out) == 0 || t.start < out[0].start+snippetLen
 	})
 	return out
 }
 
-// snippet returns about snippetLen characters of the notes around their best match,
-// or the title when only the title matched, with the matched words marked.
-func snippet(ep *feeds.Episode, m *marks) []Fragment {
+// snippet returns about snippetLen characters of the notes from a little before
+// their first match (pos, from the postings, noPos if the notes do not match), or the
+// title when only the title matched, with the matched words marked. Starting at pos
+// spares scanning long notes for the match.
+func snippet(ep *feeds.Episode, m *marks, pos uint32) []Fragment {
 	notes := ep.NotesText
-	if spans := m.find(notes); len(spans) > 0 {
-		return window(notes, spans)
+	if pos != noPos && int(pos) < len(notes) {
+		start := contextStart(notes, int(pos))
+		spans := m.find(notes[start:])
+		for i := range spans {
+			spans[i].start += start
+			spans[i].end += start
+		}
+		if len(spans) > 0 {
+			return window(notes, start, spans)
+		}
 	}
 	if spans := m.find(ep.Title); len(spans) > 0 {
 		return fragments(ep.Title, spans, 0, len(ep.Title), false, false)
@@ -86,38 +108,26 @@ func snippet(ep *feeds.Episode, m *marks) []Fragment {
 	if notes == "" {
 		return []Fragment{{Text: ep.Title}}
 	}
-	return window(notes, nil)
+	return window(notes, 0, nil)
 }
 
-// window picks the stretch of text holding the most distinct matches, starting a
-// little before the first of them, and cuts it at word boundaries.
-func window(text string, spans []span) []Fragment {
-	bestStart, bestCount := 0, -1
-	for i, sp := range spans {
-		seen := map[string]bool{}
-		for _, other := range spans[i:] {
-			if other.end-sp.start > snippetLen-20 {
-				break
-			}
-			seen[strings.ToLower(text[other.start:other.end])] = true
-		}
-		if len(seen) > bestCount {
-			bestStart, bestCount = sp.start, len(seen)
+// contextStart returns where a snippet showing pos begins: a few words before it,
+// at a word's start, and not before the line holding pos.
+func contextStart(text string, pos int) int {
+	start := max(0, pos-30)
+	if start > 0 {
+		for start < pos && !unicode.IsSpace(rune(text[start-1])) {
+			start++
 		}
 	}
-	start := 0
-	if bestCount > 0 {
-		// Some context before the first match, from a word's start.
-		start = max(0, bestStart-30)
-		if start > 0 {
-			for start < bestStart && !unicode.IsSpace(rune(text[start-1])) {
-				start++
-			}
-		}
-		if nl := strings.LastIndexByte(text[start:bestStart], '\n'); nl >= 0 {
-			start += nl + 1
-		}
+	if nl := strings.LastIndexByte(text[start:pos], '\n'); nl >= 0 {
+		start += nl + 1
 	}
+	return start
+}
+
+// window cuts about snippetLen characters of text from start, at a word boundary.
+func window(text string, start int, spans []span) []Fragment {
 	end := min(len(text), start+snippetLen)
 	if end < len(text) {
 		for end > start && !utf8.RuneStart(text[end]) {

@@ -35,6 +35,14 @@ func isApostrophe(r rune) bool {
 	return r == '\'' || r == '’' || r == 'ʼ' || r == '‘' || r == '`' || r == '´'
 }
 
+// asciiWord marks the ASCII bytes that are part of words.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
+
 func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
@@ -64,8 +72,8 @@ type tokenizer struct {
 	word, lower []byte
 }
 
-// each calls fn for every token of s, in order.
-func (tz *tokenizer) each(s string, fn func(t *token)) {
+// each calls fn for every token of s, in order, until fn returns false.
+func (tz *tokenizer) each(s string, fn func(t *token) bool) {
 	var t token
 	start := -1
 	ascii := true
@@ -74,6 +82,7 @@ func (tz *tokenizer) each(s string, fn func(t *token)) {
 	sepJoiners, sepOther := 0, 0
 	havePrev := false
 
+	stopped := false
 	emit := func(end int, beforeApos bool) {
 		w := tz.word
 		if beforeApos && elisions[string(w)] {
@@ -91,27 +100,48 @@ func (tz *tokenizer) each(s string, fn func(t *token)) {
 		t.tight = havePrev && sepJoiners == 1 && sepOther == 0
 		havePrev = true
 		sepJoiners, sepOther = 0, 0
-		fn(&t)
+		stopped = !fn(&t)
 	}
 
-	for i := 0; i < len(s); {
-		if start < 0 && (s[i] == 'h' || s[i] == 'H' || s[i] == 'w' || s[i] == 'W') {
-			if n := urlLen(s[i:]); n > 0 {
-				i += n
-				havePrev = false
+	for i := 0; i < len(s) && !stopped; {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			// ASCII, most of the text: no decoding, no Unicode tables.
+			if asciiWord[c] {
+				if start < 0 {
+					if (c == 'h' || c == 'H' || c == 'w' || c == 'W') && urlLen(s[i:]) > 0 {
+						i += urlLen(s[i:])
+						havePrev = false
+						continue
+					}
+					start, ascii = i, true
+					tz.word = tz.word[:0]
+				}
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				tz.word = append(tz.word, c)
+				if !ascii {
+					tz.lower = append(tz.lower, c)
+				}
+				i++
 				continue
 			}
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if isWordRune(r) {
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if r >= utf8.RuneSelf && isWordRune(r) {
 			if start < 0 {
-				start = i
-				ascii = true
+				start, ascii = i, true
 				tz.word = tz.word[:0]
-				tz.lower = tz.lower[:0]
 			}
-			if r >= utf8.RuneSelf {
+			if ascii {
+				// The first accented letter: from here on, keep the word with its
+				// accents too, for the French stemmer.
 				ascii = false
+				tz.lower = append(tz.lower[:0], tz.word...)
 			}
 			tz.word = foldRune(tz.word, r)
 			tz.lower = utf8.AppendRune(tz.lower, unicode.ToLower(r))
@@ -143,7 +173,7 @@ func (tz *tokenizer) each(s string, fn func(t *token)) {
 		}
 		i += size
 	}
-	if start >= 0 && len(tz.word) > 0 {
+	if !stopped && start >= 0 && len(tz.word) > 0 {
 		emit(len(s), false)
 	}
 }

@@ -39,6 +39,9 @@ func (s *searcher) top(limit int) []hit {
 	h := make(hitHeap, 0, limit+1)
 	for _, d := range s.touched {
 		x := hit{d, s.total[d]}
+		if x.score <= 0 {
+			continue
+		}
 		if len(h) < limit {
 			heap.Push(&h, x)
 		} else if worse(h[0], x) {

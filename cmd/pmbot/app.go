@@ -14,6 +14,7 @@ import (
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/config"
 	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/search"
 	"github.com/pmbot/pmbot/store"
 )
 
@@ -30,6 +31,7 @@ type app struct {
 	console    *console.Adapter
 	router     *commands.Router
 	digester   *bot.Digester
+	searcher   bot.Searcher
 }
 
 // loadConfig reads the configuration the command line asks for.
@@ -81,12 +83,18 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // out is where the console prints (io.Discard for --json output); dispatcher says
 // the app will post deliveries (run, poll), which one process at a time may do.
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, env []string, dispatcher bool) (*app, error) {
-	db, err := store.Open(ctx, cfg.Database, store.Options{Dispatcher: dispatcher})
+	db, err := store.Open(ctx, cfg.Database, store.Options{Dispatcher: dispatcher, TopicMatch: search.Matches})
 	if err != nil {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, db: db}
 	if err := a.subscribe(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// The index lives in memory: rebuilt from the store at start, then fed by polls.
+	index, err := bot.BuildIndex(ctx, db)
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -104,10 +112,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 		Policy:         feeds.Policy{Backfill: cfg.Backfill, FloodLimit: cfg.FloodLimit},
 		Interval:       cfg.PollInterval.Duration,
 		Logger:         log.With("component", "poller"),
+		Recorded:       bot.Indexer{Index: index}.Recorded,
 	}
-	a.digester = &bot.Digester{Store: db, Logger: log.With("component", "digest")}
+	a.digester = &bot.Digester{Store: db, Logger: log.With("component", "digest"), Match: search.Matches}
+	a.searcher = bot.Searcher{Index: index, Store: db, Feed: cfg.Feeds[0].Name}
 	a.router = commands.New("/postmortem", commands.Deps{
 		Catalog: a.catalog(),
+		Search:  a.searcher,
 		Subscriptions: bot.Channels{
 			Store: db, Feed: cfg.Feeds[0].Name, Language: cfg.Language,
 			DigestSchedule: config.DefaultDigestSchedule, DigestTimeZone: config.DefaultDigestTimeZone,

@@ -33,6 +33,7 @@ var queries = map[string]queryCommand{
 	"chapters":  {needs: "an episode: a number or `latest`", json: episodeQuery(func(ep feeds.Episode) any { return toChaptersJSON(ep) })},
 	"links":     {needs: "an episode: a number or `latest`", json: episodeQuery(func(ep feeds.Episode) any { return toLinksJSON(ep) })},
 	"latest":    {json: latestQuery},
+	"search":    {needs: "words to look for, like `search bgp`", json: searchQuery},
 	"digest":    {json: digestQuery, text: digestText},
 	"random":    {json: randomQuery},
 }
@@ -274,4 +275,42 @@ func episodeURL(ep feeds.Episode) string {
 		return ep.Link
 	}
 	return ep.AudioURL
+}
+
+// searchJSON is one result of `search --json`.
+type searchJSON struct {
+	Number    int     `json:"number"`
+	GUID      string  `json:"guid"`
+	Title     string  `json:"title"`
+	Published string  `json:"published"`
+	URL       string  `json:"url"`
+	Score     float64 `json:"score"`
+	// Snippet is a short excerpt with the matched words between ** marks.
+	Snippet string `json:"snippet"`
+}
+
+func searchQuery(ctx context.Context, a *app, c cli) (any, error) {
+	if c.limit < 1 {
+		return nil, usageError{fmt.Sprintf("--limit %d: give a number of results of 1 or more", c.limit)}
+	}
+	hits, err := a.searcher.Search(ctx, strings.Join(c.args, " "), c.limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]searchJSON, 0, len(hits))
+	for _, h := range hits {
+		var snip strings.Builder
+		for _, f := range h.Snippet {
+			if f.Match {
+				snip.WriteString("**" + f.Text + "**")
+			} else {
+				snip.WriteString(f.Text)
+			}
+		}
+		out = append(out, searchJSON{
+			Number: h.Episode.Number, GUID: h.Episode.GUID, Title: h.Episode.Title, Published: published(h.Episode),
+			URL: episodeURL(h.Episode), Score: h.Score, Snippet: snip.String(),
+		})
+	}
+	return out, nil
 }

@@ -52,9 +52,9 @@ func (x Indexer) Recorded(res store.PollResult) {
 
 // Searcher serves one feed's episodes from the index to the search command.
 type Searcher struct {
-	Index  *search.Index
-	Store  CatalogStore
-	Feed   string
+	Index *search.Index
+	Store CatalogStore
+	Feed  string
 }
 
 var _ commands.Searcher = Searcher{}

@@ -1,0 +1,84 @@
+package search
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/feeds/feedstest"
+)
+
+// realEpisodes returns every episode of the repository's real feeds and of the Post
+// Mortem feed: English, French, German and Portuguese text from real hosts.
+func realEpisodes(tb testing.TB) []feeds.Episode {
+	tb.Helper()
+	paths, err := filepath.Glob(feedstest.Path("feeds/*"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	paths = append(paths, feedstest.Path("postmortem/feed.xml"))
+	var out []feeds.Episode
+	for _, p := range paths {
+		if strings.HasSuffix(p, ".md") {
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f, err := feeds.ParseBytes(data, feeds.ParseOptions{})
+		if err != nil {
+			tb.Logf("skip %s: %v", filepath.Base(p), err)
+			continue
+		}
+		out = append(out, f.Episodes...)
+	}
+	return out
+}
+
+// guests give each replicated episode names of its own, as a real catalogue has:
+// new names are where a catalogue's vocabulary grows.
+var (
+	firstNames = []string{"Amélie", "Bruno", "Chloé", "Dmitri", "Elodie", "Farid", "Greta", "Hugo", "Inès", "Jonas", "Kenji", "Léa", "Malik", "Noémie", "Oscar", "Priya"}
+	lastNames  = []string{"Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Schmidt", "Kowalski", "Nakamura", "Okafor", "Silva", "Haddad", "Novak", "Larsen", "Rossi"}
+)
+
+// corpus returns n documents made from the real episodes: the first copy of each is
+// the episode itself; later copies keep its title and notes, add sentences of another
+// episode, a guest and a number, so that terms and lengths stay those of real show
+// notes while documents differ.
+func corpus(tb testing.TB, n int) []Doc {
+	tb.Helper()
+	real := realEpisodes(tb)
+	docs := make([]Doc, 0, n)
+	for i := 0; len(docs) < n; i++ {
+		ep := real[i%len(real)]
+		k := i / len(real)
+		if k > 0 {
+			other := real[(i*7+k*13)%len(real)]
+			guest := fmt.Sprintf("%s %s%d", firstNames[(i+k)%len(firstNames)], lastNames[(i/3+k)%len(lastNames)], k)
+			ep.Title = fmt.Sprintf("%s (%s)", ep.Title, guest)
+			ep.NotesText = ep.NotesText + "\n\n" + firstSentences(other.NotesText, 2) + " Avec " + guest + "."
+			ep.Notes.Takeaways = append(ep.Notes.Takeaways[:len(ep.Notes.Takeaways):len(ep.Notes.Takeaways)], firstSentences(other.NotesText, 1))
+		}
+		ep.Number = i + 1
+		docs = append(docs, Doc{ID: int64(i + 1), FeedID: int64(k + 1), Episode: ep})
+	}
+	return docs
+}
+
+// firstSentences returns up to n sentences from the start of s.
+func firstSentences(s string, n int) string {
+	end := 0
+	for range n {
+		i := strings.IndexAny(s[end:], ".!?")
+		if i < 0 {
+			return s
+		}
+		end += i + 1
+	}
+	return s[:end]
+}
