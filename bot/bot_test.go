@@ -463,3 +463,40 @@ func TestPollerReadsChapterFiles(t *testing.T) {
 		t.Errorf("chapter files fetched %d times, want 2 (once per episode)", chapterHits)
 	}
 }
+
+// TestIndexFollowsStore: an episode is searchable as soon as a poll stores it, and
+// an index rebuilt from the store (a restart) finds the same.
+func TestIndexFollowsStore(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	index, err := BuildIndex(ctx, h.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.poller.Recorded = Indexer{Index: index}.Recorded
+	s := Searcher{Index: index, Store: h.db, Feed: "test"}
+	h.srv.set(http.StatusOK, rss(1, 2, ""), nil)
+	h.poll(t)
+	h.srv.set(http.StatusOK, strings.Replace(rss(1, 3, ""), "Notes 3", "Notes about Dragonblood", 1), nil)
+	h.poll(t)
+	hits, err := s.Search(ctx, "dragonblood", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 1 || hits[0].Episode.Number != 3 {
+		t.Fatalf("search after the poll = %+v, want episode 3", hits)
+	}
+	rebuilt, err := BuildIndex(ctx, h.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt.Len() != 3 {
+		t.Errorf("rebuilt index holds %d episodes, want 3", rebuilt.Len())
+	}
+	// An edit replaces the episode in the index.
+	h.srv.set(http.StatusOK, strings.Replace(rss(1, 3, ""), "Notes 3", "Notes about WPA3", 1), nil)
+	h.poll(t)
+	if hits, _ = s.Search(ctx, "dragonblood", 5); len(hits) != 0 {
+		t.Errorf("search for the old notes after an edit = %d hits, want 0", len(hits))
+	}
+}

@@ -33,7 +33,11 @@ const (
 	maxPrefixPostings = 40000
 	maxTypoTerms      = 16
 
-	minPrefixLen     = 2
+	minPrefixLen = 2
+	// minSplitLen is the shortest half of a split word: shorter halves ("do", "en")
+	// are in every document. Two-letter words joined to another ("ML Ops") are
+	// indexed joined instead.
+	minSplitLen      = 3
 	minStemPrefixLen = 5
 	// Typos are forgiven on words long enough to be recognisable: one edit from 5
 	// letters, two from 8.
@@ -188,10 +192,11 @@ func (s *searcher) word(w qword, last bool, number int) {
 	if last && len(w.word) >= minPrefixLen {
 		s.prefix(w.word, weightPrefix)
 	}
-	if len(s.unitDocs) == 0 && len(w.word) >= 4 {
+	direct := len(s.unitDocs) > 0
+	if !direct && len(w.word) >= 2*minSplitLen {
 		s.split(w.word)
 	}
-	if len(s.unitDocs) == 0 {
+	if !direct {
 		// Stemmers disagree on some inflections ("autoscale" -> "autoscal",
 		// "autoscaling" -> "autosc"): a word found in no other way may be the stem of
 		// an indexed word.
@@ -201,7 +206,9 @@ func (s *searcher) word(w qword, last bool, number int) {
 			}
 		}
 	}
-	if len(s.unitDocs) == 0 && len(w.word) >= minTypo1Len {
+	// A split may find a document holding two unrelated halves; typos still run,
+	// and the better match wins.
+	if !direct && len(w.word) >= minTypo1Len {
 		s.typos(w.word)
 	}
 	n := 0
@@ -252,7 +259,7 @@ func (s *searcher) prefix(p string, weight float32) {
 // "pub/sub", "mlops" ~ "ML Ops"): documents holding both halves.
 func (s *searcher) split(w string) {
 	ix := s.ix
-	for k := 2; k <= len(w)-2; k++ {
+	for k := minSplitLen; k <= len(w)-minSplitLen; k++ {
 		a, okA := ix.words[w[:k]]
 		b, okB := ix.words[w[k:]]
 		if !okA || !okB {

@@ -26,10 +26,16 @@ func main() {
 const usage = `Usage: pmbot [--config FILE] [--db PATH] [--feed URL|PATH]... <command> [flags]
 
 Commands:
-  run                        the bot: poll, deliver, answer commands (console when no Slack/Discord credentials)
+  run                        the bot: poll, deliver, digests, answer commands (console when no Slack/Discord credentials)
   poll --once [--json]       one poll of every feed; deliver what is new; exit
+  search [--json] [--limit N] <words>
   episode [--json] <n|latest|words>
   takeaways [--json] <n|latest>
+  chapters [--json] <n|latest>
+  links [--json] <n|latest>
+  latest [--json] [n]
+  random [--json]
+  digest [--json] [--since DATE]
   check-config               load and validate the configuration, then exit
   version                    print the version
 
@@ -37,6 +43,7 @@ Global flags (before or after the command):
   --config FILE   YAML configuration (see config.example.yaml); default: built in, following Post Mortem
   --db PATH       SQLite database file; default pmbot.db, or in memory with --feed
   --feed URL      follow this feed (URL, file:// URL or path) instead of the configured ones; repeatable
+  --log-level L   debug, info, warn or error
 `
 
 // cli is the parsed command line.
