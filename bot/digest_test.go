@@ -122,22 +122,11 @@ func TestParseScheduleErrors(t *testing.T) {
 	}
 }
 
-type digestClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *digestClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *digestClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // digestEnv is a database with one feed and a Digester on it.
 type digestEnv struct {
 	db    *store.DB
-	clock *digestClock
+	clock *clock
 	feed  store.Feed
 	d     *Digester
 	eps   []feeds.Episode
@@ -146,7 +135,7 @@ type digestEnv struct {
 func newDigestEnv(t *testing.T, now time.Time) *digestEnv {
 	t.Helper()
 	ctx := context.Background()
-	c := &digestClock{t: now}
+	c := &clock{t: now}
 	db, err := store.Open(ctx, store.Memory, store.Options{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +148,7 @@ func newDigestEnv(t *testing.T, now time.Time) *digestEnv {
 	return &digestEnv{db: db, clock: c, feed: f, d: newTestDigester(db, c)}
 }
 
-func newTestDigester(db *store.DB, c *digestClock) *Digester {
+func newTestDigester(db *store.DB, c *clock) *Digester {
 	return &Digester{Store: db, Logger: slog.New(slog.DiscardHandler), Now: c.Now, Rand: func(int) int { return 0 }}
 }
 
