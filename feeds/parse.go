@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -43,7 +44,7 @@ type ParseOptions struct {
 // ParseBytes is Parse on a document already in memory, as the fetcher returns it:
 // it saves a copy of the whole document.
 func ParseBytes(doc []byte, opts ParseOptions) (*Feed, error) {
-	gf, err := parseGofeed(numericPubDateZones(doc))
+	gf, err := parseGofeed(numericPubDateZones(dropIllegalXMLChars(doc)))
 	if err != nil {
 		if hint := notFeedHint(doc); hint != "" {
 			return nil, fmt.Errorf("feeds: parse: not a podcast feed (RSS, Atom or JSON Feed): %w (%s)", err, hint)
@@ -56,8 +57,8 @@ func ParseBytes(doc []byte, opts ParseOptions) (*Feed, error) {
 		Author:      channelAuthor(gf),
 		Description: strings.TrimSpace(gf.Description),
 		Language:    primaryLanguage(gf.Language),
-		Link:        strings.TrimSpace(gf.Link),
-		Image:       channelImage(gf),
+		Link:        webURL(strings.TrimSpace(gf.Link)),
+		Image:       webURL(channelImage(gf)),
 	}
 	if gf.ITunesExt != nil {
 		f.NewFeedURL = strings.TrimSpace(gf.ITunesExt.NewFeedURL)
@@ -203,8 +204,21 @@ func toEpisode(it *gofeed.Item, f *Feed) (Episode, bool) {
 
 	ep.ChaptersURL = extAttr(it.Extensions, "podcast", "chapters", "url")
 
+	// Feed content is data: a link that is not a web address (javascript:, data:,
+	// a relative path) is not passed on to be clicked.
+	ep.AudioURL, ep.Link, ep.Image = webURL(ep.AudioURL), webURL(ep.Link), webURL(ep.Image)
+	ep.ChaptersURL = webURL(ep.ChaptersURL)
 	ep.GUID = itemGUID(it, ep)
 	return ep, ep.GUID != ""
+}
+
+// webURL returns u when it is an absolute http(s) URL, else "".
+func webURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return ""
+	}
+	return u
 }
 
 // itemGUID is the item's guid, else a stand-in built from what else identifies it.
