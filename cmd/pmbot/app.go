@@ -145,7 +145,10 @@ func (a *app) catalog() bot.Catalog { return bot.Catalog{Store: a.db, Feed: a.cf
 func (a *app) subscribe(ctx context.Context) error {
 	subs := a.cfg.Subscriptions
 	if len(subs) == 0 && !a.cfg.HasSlack() && !a.cfg.HasDiscord() {
-		subs = []config.Subscription{{Platform: console.Platform, Channel: console.Channel, Language: a.cfg.Language}}
+		subs = []config.Subscription{{
+			Platform: console.Platform, Channel: console.Channel, Language: a.cfg.Language,
+			Digest: config.Digest{Schedule: config.DefaultDigestSchedule, TimeZone: config.DefaultDigestTimeZone},
+		}}
 	}
 	ids := make(map[string]int64, len(a.cfg.Feeds))
 	for _, f := range a.cfg.Feeds {
