@@ -122,7 +122,6 @@ func TestParseScheduleErrors(t *testing.T) {
 	}
 }
 
-
 // digestEnv is a database with one feed and a Digester on it.
 type digestEnv struct {
 	db    *store.DB
