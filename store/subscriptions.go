@@ -37,23 +37,86 @@ func splitTopics(s string) []string {
 	return strings.Split(s, "\n")
 }
 
-// EnsureSubscription creates the subscription, or updates its settings when the
-// (platform, channel, feed) already exists, and returns it with its id. It does not
-// switch a subscription back on: a channel that unsubscribed through a command stays
-// unsubscribed when the bot restarts with the same configuration.
+// EnsureSubscription applies one subscription of the configuration: it creates it, or
+// updates its settings and switches it on. A subscription a channel changed through a
+// command (subscribe with topics, unsubscribe) is left as the channel chose: the
+// configuration applied again at the next start does not undo it.
 func (d *DB) EnsureSubscription(ctx context.Context, s Subscription) (Subscription, error) {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO subscriptions (platform, channel, feed_id, language, digest_schedule, digest_tz, topics, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (platform, channel, feed_id) DO UPDATE SET language = excluded.language, digest_schedule = excluded.digest_schedule, digest_tz = excluded.digest_tz, topics = excluded.topics`,
-		s.Platform, s.Channel, s.FeedID, s.Language, s.DigestSchedule, s.DigestTimeZone, strings.Join(s.Topics, "\n"), d.now().Unix())
-	if err != nil {
-		return Subscription{}, fmt.Errorf("store: subscribe %s %s: %w", s.Platform, s.Channel, err)
-	}
-	err = d.db.QueryRowContext(ctx, `SELECT id, active FROM subscriptions WHERE platform = ? AND channel = ? AND feed_id = ?`, s.Platform, s.Channel, s.FeedID).Scan(&s.ID, &s.Active)
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		s, err = d.ensureSubscription(ctx, tx, s)
+		return err
+	})
 	if err != nil {
 		return Subscription{}, fmt.Errorf("store: subscribe %s %s: %w", s.Platform, s.Channel, err)
 	}
 	return s, nil
+}
+
+func (d *DB) ensureSubscription(ctx context.Context, tx *sql.Tx, s Subscription) (Subscription, error) {
+	_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (platform, channel, feed_id, language, digest_schedule, digest_tz, topics, created_at, active, origin)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 'config')
+		ON CONFLICT (platform, channel, feed_id) DO UPDATE SET language = excluded.language, digest_schedule = excluded.digest_schedule, digest_tz = excluded.digest_tz, topics = excluded.topics,
+			created_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.created_at ELSE excluded.created_at END,
+			active = 1, origin = 'config'
+		WHERE subscriptions.origin = 'config'`,
+		s.Platform, s.Channel, s.FeedID, s.Language, s.DigestSchedule, s.DigestTimeZone, strings.Join(s.Topics, "\n"), d.now().Unix())
+	if err != nil {
+		return Subscription{}, err
+	}
+	err = tx.QueryRowContext(ctx, `SELECT id, active FROM subscriptions WHERE platform = ? AND channel = ? AND feed_id = ?`, s.Platform, s.Channel, s.FeedID).Scan(&s.ID, &s.Active)
+	return s, err
+}
+
+// SyncConfigSubscriptions applies the configuration's subscriptions (see
+// EnsureSubscription) and switches off those an earlier configuration declared and
+// this one does not, giving up their pending deliveries: a channel removed from the
+// configuration gets nothing more. Subscriptions made by commands are left alone.
+func (d *DB) SyncConfigSubscriptions(ctx context.Context, subs []Subscription) ([]Subscription, error) {
+	out := make([]Subscription, 0, len(subs))
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		keep := make(map[int64]bool, len(subs))
+		for _, s := range subs {
+			s, err := d.ensureSubscription(ctx, tx, s)
+			if err != nil {
+				return err
+			}
+			keep[s.ID] = true
+			out = append(out, s)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM subscriptions WHERE origin = 'config' AND active = 1`)
+		if err != nil {
+			return err
+		}
+		var drop []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			if !keep[id] {
+				drop = append(drop, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range drop {
+			if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET active = 0 WHERE id = ?`, id); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'dead', last_error = 'the subscription was removed from the configuration' WHERE status = 'pending' AND subscription_id = ?`, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: apply configured subscriptions: %w", err)
+	}
+	return out, nil
 }
 
 // Subscriptions returns the active subscriptions of a feed, or of every feed when
@@ -87,10 +150,10 @@ func (d *DB) Subscribe(ctx context.Context, s Subscription) (sub Subscription, c
 		default:
 			created = !active
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (platform, channel, feed_id, language, digest_schedule, digest_tz, topics, created_at, active)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (platform, channel, feed_id, language, digest_schedule, digest_tz, topics, created_at, active, origin)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 'command')
 			ON CONFLICT (platform, channel, feed_id) DO UPDATE SET language = excluded.language, digest_schedule = excluded.digest_schedule, digest_tz = excluded.digest_tz, topics = excluded.topics,
-				created_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.created_at ELSE excluded.created_at END, active = 1`,
+				created_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.created_at ELSE excluded.created_at END, active = 1, origin = 'command'`,
 			s.Platform, s.Channel, s.FeedID, s.Language, s.DigestSchedule, s.DigestTimeZone, strings.Join(s.Topics, "\n"), d.now().Unix())
 		if err != nil {
 			return err
@@ -108,7 +171,7 @@ func (d *DB) Subscribe(ctx context.Context, s Subscription) (sub Subscription, c
 // deliveries; removed says whether there was any.
 func (d *DB) Unsubscribe(ctx context.Context, platform, channel string) (removed bool, err error) {
 	err = d.tx(ctx, func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE subscriptions SET active = 0 WHERE platform = ? AND channel = ? AND active = 1`, platform, channel)
+		r, err := tx.ExecContext(ctx, `UPDATE subscriptions SET active = 0, origin = 'command' WHERE platform = ? AND channel = ? AND active = 1`, platform, channel)
 		if err != nil {
 			return err
 		}

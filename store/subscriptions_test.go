@@ -104,3 +104,48 @@ func TestSubscribeUnsubscribe(t *testing.T) {
 		t.Errorf("an unsubscribed channel got %d deliveries", len(p))
 	}
 }
+
+func TestSyncConfigSubscriptions(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t, Memory)
+	f, _ := db.EnsureFeed(ctx, "pm", "src")
+	sub := func(channel string, topics ...string) Subscription {
+		return Subscription{Platform: "slack", Channel: channel, FeedID: f.ID, Topics: topics}
+	}
+	channels := func() []string {
+		subs, err := db.Subscriptions(ctx, f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range subs {
+			out = append(out, s.Channel+":"+strings.Join(s.Topics, ","))
+		}
+		return out
+	}
+	if _, err := db.SyncConfigSubscriptions(ctx, []Subscription{sub("A"), sub("B")}); err != nil {
+		t.Fatal(err)
+	}
+	// Channel B narrows its subscription by command; channel C subscribes by command.
+	db.Subscribe(ctx, sub("B", "bgp"))
+	db.Subscribe(ctx, sub("C"))
+	db.RecordPoll(ctx, f.ID, feedOf("a", 1), feeds.Policy{FloodLimit: 3})
+	db.RecordPoll(ctx, f.ID, feedOf("a", 1, 2), feeds.Policy{FloodLimit: 3})
+
+	// The next configuration drops A and still lists B without topics.
+	if _, err := db.SyncConfigSubscriptions(ctx, []Subscription{sub("B")}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"B:bgp", "C:"}, channels()); diff != "" {
+		t.Errorf("active subscriptions (-want +got):\n%s", diff)
+	}
+	dead, _ := db.Deliveries(ctx, StatusDead)
+	if len(dead) != 1 || dead[0].Subscription.Channel != "A" {
+		t.Errorf("dead deliveries = %+v, want A's pending one given up", dead)
+	}
+	// A comes back in the configuration: switched on again.
+	db.SyncConfigSubscriptions(ctx, []Subscription{sub("A"), sub("B")})
+	if diff := cmp.Diff([]string{"A:", "B:bgp", "C:"}, channels()); diff != "" {
+		t.Errorf("active subscriptions after A returns (-want +got):\n%s", diff)
+	}
+}

@@ -158,6 +158,7 @@ func (a *app) subscribe(ctx context.Context) error {
 		}
 		ids[f.Name] = sf.ID
 	}
+	var want []store.Subscription
 	for _, s := range subs {
 		for _, f := range a.cfg.Feeds {
 			if s.Feed != "" && s.Feed != f.Name {
@@ -167,14 +168,14 @@ func (a *app) subscribe(ctx context.Context) error {
 			if s.Digest.IsEnabled() {
 				sched = s.Digest.Schedule
 			}
-			_, err := a.db.EnsureSubscription(ctx, store.Subscription{
+			want = append(want, store.Subscription{
 				Platform: s.Platform, Channel: s.Channel, FeedID: ids[f.Name], Language: s.Language,
 				DigestSchedule: sched, DigestTimeZone: s.Digest.TimeZone, Topics: s.Topics,
 			})
-			if err != nil {
-				return err
-			}
 		}
+	}
+	if _, err := a.db.SyncConfigSubscriptions(ctx, want); err != nil {
+		return err
 	}
 	return nil
 }
