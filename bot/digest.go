@@ -357,7 +357,7 @@ func (d *Digester) Preview(ctx context.Context, platform, channel string) (comma
 			since = at
 		}
 		if next, ok := sched.next(now); ok {
-			p.Next = next
+			p.Next = next.In(sched.loc) // shown in the channel's time zone
 		}
 		_, lastAt, ok, err := d.Store.LastDigest(ctx, sub.ID)
 		if err != nil {
