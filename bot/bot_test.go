@@ -366,7 +366,7 @@ func TestPollerHostileServers(t *testing.T) {
 		{"500", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) }, "500", 5 * time.Minute},
 		{"slow", func(w http.ResponseWriter, r *http.Request) {
 			select {
-			case <-time.After(2 * time.Second):
+			case <-time.After(10 * time.Second):
 			case <-r.Context().Done():
 			}
 		}, "did not answer", 5 * time.Minute},
@@ -403,7 +403,9 @@ func TestPollerHostileServers(t *testing.T) {
 			h := newHarness(t)
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
-			h.poller.Fetcher = feeds.NewFetcher(feeds.FetcherOptions{Timeout: 300 * time.Millisecond, MaxBody: 1 << 20, Now: h.clock.Now})
+			// A timeout long enough for the bombs to reach the size cap first, even
+			// under the race detector.
+			h.poller.Fetcher = feeds.NewFetcher(feeds.FetcherOptions{Timeout: 2 * time.Second, MaxBody: 1 << 20, Now: h.clock.Now})
 			h.poller.Sources = []FeedSource{{Name: "test", URL: srv.URL + "/feed.xml"}}
 			h.db.EnsureFeed(context.Background(), "test", h.poller.Sources[0].URL)
 			r := h.poll(t)
