@@ -80,10 +80,19 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 // newApp opens the store and wires the poller, dispatcher, console and commands.
-// out is where the console prints (io.Discard for --json output); dispatcher says
-// the app will post deliveries (run, poll), which one process at a time may do.
-func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, env []string, dispatcher bool) (*app, error) {
-	db, err := store.Open(ctx, cfg.Database, store.Options{Dispatcher: dispatcher, TopicMatch: search.Matches})
+// out is where the console prints (io.Discard for --json output).
+// needs says what a command uses, so that it pays only for that.
+type needs struct {
+	// dispatch: the command posts deliveries, which one process at a time may do.
+	dispatch bool
+	// search: the command answers from the search index, rebuilt from the store.
+	search bool
+	// quiet: a one-shot command logs only errors; its own output says the rest.
+	quiet bool
+}
+
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, env []string, n needs) (*app, error) {
+	db, err := store.Open(ctx, cfg.Database, store.Options{Dispatcher: n.dispatch, TopicMatch: search.Matches})
 	if err != nil {
 		return nil, err
 	}
@@ -92,11 +101,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 		db.Close()
 		return nil, err
 	}
-	// The index lives in memory: rebuilt from the store at start, then fed by polls.
-	index, err := bot.BuildIndex(ctx, db)
-	if err != nil {
-		db.Close()
-		return nil, err
+	var index *search.Index
+	if n.search {
+		// The index lives in memory: rebuilt from the store at start, then fed by polls.
+		if index, err = bot.BuildIndex(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	var sources []bot.FeedSource
 	for _, f := range cfg.Feeds {
@@ -112,13 +123,17 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 		Policy:         feeds.Policy{Backfill: cfg.Backfill, FloodLimit: cfg.FloodLimit},
 		Interval:       cfg.PollInterval.Duration,
 		Logger:         log.With("component", "poller"),
-		Recorded:       bot.Indexer{Index: index}.Recorded,
 	}
 	a.digester = &bot.Digester{Store: db, Logger: log.With("component", "digest"), Match: search.Matches}
-	a.searcher = bot.Searcher{Index: index, Store: db, Feed: cfg.Feeds[0].Name}
+	var searcher commands.Searcher
+	if index != nil {
+		a.poller.Recorded = bot.Indexer{Index: index}.Recorded
+		a.searcher = bot.Searcher{Index: index, Store: db, Feed: cfg.Feeds[0].Name}
+		searcher = a.searcher
+	}
 	a.router = commands.New("/postmortem", commands.Deps{
 		Catalog: a.catalog(),
-		Search:  a.searcher,
+		Search:  searcher,
 		Subscriptions: bot.Channels{
 			Store: db, Feed: cfg.Feeds[0].Name, Language: cfg.Language,
 			DigestSchedule: config.DefaultDigestSchedule, DigestTimeZone: config.DefaultDigestTimeZone,

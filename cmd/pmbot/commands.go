@@ -64,23 +64,23 @@ func cmdCheckConfig(_ context.Context, c cli, _ io.Reader, stdout, _ io.Writer, 
 }
 
 // openApp loads the configuration and wires the bot for a command.
-func openApp(ctx context.Context, c cli, out, stderr io.Writer, env []string, quiet, dispatcher bool) (*app, error) {
+func openApp(ctx context.Context, c cli, out, stderr io.Writer, env []string, n needs) (*app, error) {
 	cfg, err := loadConfig(c, env)
 	if err != nil {
 		return nil, err
 	}
-	if quiet && c.logLevel == "" {
+	if n.quiet && c.logLevel == "" {
 		// One-shot commands report what went wrong in one line of their own.
 		cfg.Log.Level = "error"
 	}
-	return newApp(ctx, cfg, newLogger(cfg, stderr), out, env, dispatcher)
+	return newApp(ctx, cfg, newLogger(cfg, stderr), out, env, n)
 }
 
 func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Writer, env []string) error {
 	if len(c.args) > 0 {
 		return usageError{fmt.Sprintf("run takes no arguments (got %q)", strings.Join(c.args, " "))}
 	}
-	a, err := openApp(ctx, c, stdout, stderr, env, false, true)
+	a, err := openApp(ctx, c, stdout, stderr, env, needs{dispatch: true, search: true})
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func cmdPoll(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, 
 	if c.json {
 		out = io.Discard
 	}
-	a, err := openApp(ctx, c, out, stderr, env, true, true)
+	a, err := openApp(ctx, c, out, stderr, env, needs{dispatch: true, quiet: true})
 	if err != nil {
 		return err
 	}

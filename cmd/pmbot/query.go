@@ -44,7 +44,7 @@ func runQuery(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer,
 	if q.needs != "" && len(c.args) == 0 {
 		return usageError{fmt.Sprintf("%s needs %s", c.command, q.needs)}
 	}
-	a, err := openApp(ctx, c, io.Discard, stderr, env, true, false)
+	a, err := openApp(ctx, c, io.Discard, stderr, env, needs{search: true, quiet: true})
 	if err != nil {
 		return err
 	}
