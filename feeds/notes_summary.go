@@ -164,8 +164,8 @@ func takeawaysOf(blocks []nblock, plain bool) ([]string, string) {
 		case next.kind == blockPara && next.afterLeadIn && plain && known:
 			var items []string
 			for _, line := range strings.Split(next.text, "\n") {
-				rest, _ := stripBullet(line)
-				for _, p := range splitGlued(rest) {
+				for _, p := range splitGlued(line) {
+					p, _ = stripBullet(p)
 					items = appendItem(items, p)
 				}
 			}
@@ -201,8 +201,8 @@ func itemsUnder(blocks []nblock, from int) []string {
 			continue
 		}
 		for _, line := range strings.Split(b.text, "\n") {
-			rest, _ := stripBullet(line)
-			for _, p := range splitGlued(rest) {
+			for _, p := range splitGlued(line) {
+				p, _ = stripBullet(p)
 				items = appendItem(items, p)
 			}
 		}

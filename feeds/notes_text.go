@@ -285,8 +285,16 @@ func gluedBoundary(s string, i int) bool {
 	return false
 }
 
-// splitGlued splits flattened text where items were run together.
+// splitGlued splits flattened text where items were run together: at inline
+// bullets ("✅ a. ✅ b."), then where a sentence end is glued to the next item.
 func splitGlued(s string) []string {
+	if parts := splitInlineBullets(s); len(parts) > 1 {
+		var out []string
+		for _, p := range parts {
+			out = append(out, splitGlued(p)...)
+		}
+		return out
+	}
 	var out []string
 	start := 0
 	for i := range s {
@@ -383,4 +391,51 @@ func capitalize(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// inlineBulletRunes mark items written on one line; hyphens and dashes are left
+// out: inside a sentence they are punctuation, not bullets.
+const inlineBulletRunes = "•▪◦►▸➤➜→✓✔✅☑"
+
+// splitInlineBullets splits s at a bullet marker that stands alone between spaces
+// and recurs: one repeated marker is a list ("✅ a ✅ b"), one emoji is decoration.
+func splitInlineBullets(s string) []string {
+	counts := map[rune]int{}
+	var marker rune
+	for i, r := range s {
+		if !isInlineBullet(s, i, r) {
+			continue
+		}
+		counts[r]++
+		if counts[r] == 2 && marker == 0 {
+			marker = r
+		}
+	}
+	if marker == 0 {
+		return nil
+	}
+	var out []string
+	start := 0
+	for i, r := range s {
+		if r != marker || !isInlineBullet(s, i, r) {
+			continue
+		}
+		if piece := strings.TrimSpace(s[start:i]); piece != "" {
+			out = append(out, piece)
+		}
+		start = i + utf8.RuneLen(r)
+	}
+	if piece := strings.TrimSpace(s[start:]); piece != "" {
+		out = append(out, piece)
+	}
+	return out
+}
+
+func isInlineBullet(s string, i int, r rune) bool {
+	if !strings.ContainsRune(inlineBulletRunes, r) && !isEmojiish(r) {
+		return false
+	}
+	before := i == 0 || unicode.IsSpace(prevRune(s, i))
+	next, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+	return before && (unicode.IsSpace(next) || next == utf8.RuneError)
 }
