@@ -92,7 +92,7 @@ func NormalizeEnclosureURL(raw string) string {
 
 // notesVersion is part of every content hash: bump it when the show-notes reading
 // changes, so stored episodes get their notes read again on the next poll.
-const notesVersion = "notes-2"
+const notesVersion = "notes-3"
 
 // ContentHash fingerprints what the feed says of an episode. Everything derived
 // (NotesText, Notes) follows from these fields, so an episode whose hash is

@@ -19,8 +19,8 @@ import (
 //     starts a line ("00:00 Intro", "- 12:34 Topic"); inside running text, the
 //     notes' inline colon times count only together: at least two, strictly
 //     increasing, and not all of them looking like times of day (hh:mm with the
-//     minutes a multiple of 5, as in "(16:30)" and "(17:00)"). A single inline
-//     "12:34" is never a chapter.
+//     minutes a multiple of 5, as in "(16:30)" and "(17:00)") unless the notes
+//     name chapters or timestamps. A single inline "12:34" is never a chapter.
 //
 // Not chapters, whatever the form: times in a credits section, times whose
 // sentence speaks of an excerpt, music or film ("L'extrait audio à 21'40" est
@@ -76,8 +76,12 @@ func chaptersOf(blocks []nblock) []Chapter {
 	var accepted []chapterCand
 	var inline []chapterCand
 	lines := map[int][]string{}
+	named := false // the notes say they list chapters
 blocks:
 	for bi, b := range blocks {
+		if !named && containsAny(fold(b.text), chapterWords) {
+			named = true
+		}
 		if b.boiler || b.kind == blockHeading {
 			continue
 		}
@@ -112,7 +116,7 @@ blocks:
 				allClock = false
 			}
 		}
-		if increasing && !allClock {
+		if increasing && (!allClock || named) {
 			accepted = append(accepted, inline...)
 		}
 	}
@@ -152,6 +156,10 @@ blocks:
 	}
 	return out
 }
+
+// chapterWords announce a list of timestamps: with them, "00:00 Intro 03:15 Context
+// 10:00 Outro" is read as chapters even though each time could be a time of day.
+var chapterWords = []string{"chapitre", "chapter", "timestamp", "timecode", "minutage", "sommaire"}
 
 // looksLikeClock reports whether a colon time reads as a time of day: hh:mm
 // with hh at most 23 and mm a multiple of 5.
@@ -317,7 +325,9 @@ func firstWord(s string) string {
 
 // titleStamps sets the titles of the accepted stamps of one line (in order).
 func titleStamps(line string, cs []chapterCand) {
-	after := cs[0].lineStart
+	// Titles follow their times on a line that starts with one, or whose times come
+	// after a label ("Chapters: 00:00 Intro 03:15 Context").
+	after := cs[0].lineStart || strings.HasSuffix(strings.TrimSpace(line[:cs[0].start]), ":")
 	for i := range cs {
 		c := &cs[i]
 		next := len(line)
