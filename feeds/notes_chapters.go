@@ -76,12 +76,8 @@ func chaptersOf(blocks []nblock) []Chapter {
 	var accepted []chapterCand
 	var inline []chapterCand
 	lines := map[int][]string{}
-	named := false // the notes say they list chapters
 blocks:
 	for bi, b := range blocks {
-		if !named && containsAny(fold(b.text), chapterWords) {
-			named = true
-		}
 		if b.boiler || b.kind == blockHeading {
 			continue
 		}
@@ -116,7 +112,7 @@ blocks:
 				allClock = false
 			}
 		}
-		if increasing && (!allClock || named) {
+		if increasing && (!allClock || namesChapters(blocks, inline[0].block)) {
 			accepted = append(accepted, inline...)
 		}
 	}
@@ -160,6 +156,17 @@ blocks:
 // chapterWords announce a list of timestamps: with them, "00:00 Intro 03:15 Context
 // 10:00 Outro" is read as chapters even though each time could be a time of day.
 var chapterWords = []string{"chapitre", "chapter", "timestamp", "timecode", "minutage", "sommaire"}
+
+// namesChapters reports whether block i, or the one before it (a heading or a
+// "Chapitres :" paragraph), announces a list of timestamps.
+func namesChapters(blocks []nblock, i int) bool {
+	for j := max(i-1, 0); j <= i && j < len(blocks); j++ {
+		if containsAny(fold(blocks[j].text), chapterWords) {
+			return true
+		}
+	}
+	return false
+}
 
 // looksLikeClock reports whether a colon time reads as a time of day: hh:mm
 // with hh at most 23 and mm a multiple of 5.
