@@ -46,6 +46,7 @@ func (s FeedSource) byName() bool { return s.URL == "" }
 // PollStore is what the poller needs from the store.
 type PollStore interface {
 	EnsureFeed(ctx context.Context, name, source string) (store.Feed, error)
+	FeedByName(ctx context.Context, name string) (store.Feed, error)
 	SaveFeedState(ctx context.Context, f store.Feed) error
 	RecordPoll(ctx context.Context, feedID int64, parsed []feeds.Episode, p feeds.Policy) (store.PollResult, error)
 	ContentHashes(ctx context.Context, feedID int64) (map[string]string, error)
@@ -124,7 +125,12 @@ func (p *Poller) PollDue(ctx context.Context, all bool) ([]PollReport, time.Time
 	var reports []PollReport
 	next := p.now().Add(p.Interval)
 	for _, src := range p.Sources {
-		f, err := p.Store.EnsureFeed(ctx, src.Name, src.Key())
+		// Feeds are recorded when the bot starts; reading them here keeps the loop,
+		// which runs at least every minute, free of writes.
+		f, err := p.Store.FeedByName(ctx, src.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			f, err = p.Store.EnsureFeed(ctx, src.Name, src.Key())
+		}
 		if err != nil {
 			return reports, next, fmt.Errorf("bot: poll: %w", err)
 		}

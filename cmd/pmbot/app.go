@@ -97,7 +97,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, db: db}
-	if err := a.subscribe(ctx); err != nil {
+	sources := sourcesOf(cfg)
+	if err := a.subscribe(ctx, sources); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -108,10 +109,6 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 			db.Close()
 			return nil, err
 		}
-	}
-	var sources []bot.FeedSource
-	for _, f := range cfg.Feeds {
-		sources = append(sources, bot.FeedSource{Name: f.Name, URL: f.URL, Title: f.Title, Author: f.Author, Apple: f.Apple, Backfill: f.Backfill})
 	}
 	a.poller = &bot.Poller{
 		Store:   db,
@@ -157,7 +154,16 @@ func (a *app) catalog() bot.Catalog { return bot.Catalog{Store: a.db, Feed: a.cf
 
 // subscribe records the configured subscriptions. With none configured and no chat
 // platform, the console follows every feed, so the bot shows something out of the box.
-func (a *app) subscribe(ctx context.Context) error {
+// sourcesOf is the configured feeds as the poller follows them.
+func sourcesOf(cfg config.Config) []bot.FeedSource {
+	sources := make([]bot.FeedSource, 0, len(cfg.Feeds))
+	for _, f := range cfg.Feeds {
+		sources = append(sources, bot.FeedSource{Name: f.Name, URL: f.URL, Title: f.Title, Author: f.Author, Apple: f.Apple, Backfill: f.Backfill})
+	}
+	return sources
+}
+
+func (a *app) subscribe(ctx context.Context, sources []bot.FeedSource) error {
 	subs := a.cfg.Subscriptions
 	if len(subs) == 0 && !a.cfg.HasSlack() && !a.cfg.HasDiscord() {
 		subs = []config.Subscription{{
@@ -165,13 +171,13 @@ func (a *app) subscribe(ctx context.Context) error {
 			Digest: config.Digest{Schedule: config.DefaultDigestSchedule, TimeZone: config.DefaultDigestTimeZone},
 		}}
 	}
-	ids := make(map[string]int64, len(a.cfg.Feeds))
-	for _, f := range a.cfg.Feeds {
-		sf, err := a.db.EnsureFeed(ctx, f.Name, bot.FeedSource{URL: f.URL, Title: f.Title, Author: f.Author, Apple: f.Apple}.Key())
+	ids := make(map[string]int64, len(sources))
+	for _, src := range sources {
+		sf, err := a.db.EnsureFeed(ctx, src.Name, src.Key())
 		if err != nil {
 			return err
 		}
-		ids[f.Name] = sf.ID
+		ids[src.Name] = sf.ID
 	}
 	var want []store.Subscription
 	for _, s := range subs {
