@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
@@ -22,19 +23,66 @@ type CatalogStore interface {
 type Catalog struct {
 	Store CatalogStore
 	Feed  string
+	// FirstPollWait is how long a question waits for the feed's first poll when it
+	// is still under way (a fresh database: "episode 3" must not say there is no
+	// episode 3 while the feed is being read); 0 does not wait.
+	FirstPollWait time.Duration
 }
 
 var _ commands.Catalog = Catalog{}
 
 func (c Catalog) feedID(ctx context.Context) (int64, error) {
-	f, err := c.Store.FeedByName(ctx, c.Feed)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, commands.Errorf("the feed %q has not been read yet; try again in a minute", c.Feed)
-	}
+	f, err := awaitFirstPoll(ctx, c.Store, c.Feed, c.FirstPollWait)
 	if err != nil {
-		return 0, fmt.Errorf("bot: catalog: %w", err)
+		return 0, err
 	}
 	return f.ID, nil
+}
+
+// firstPollCheck is how often a question waiting for a first poll looks again.
+const firstPollCheck = 50 * time.Millisecond
+
+// awaitFirstPoll returns the feed called name once its first poll has ended, well
+// or badly, waiting up to wait for it; after that it says the feed is still being
+// read. The store is asked rather than the poller, so the answer holds whichever
+// process polls.
+func awaitFirstPoll(ctx context.Context, st interface {
+	FeedByName(ctx context.Context, name string) (store.Feed, error)
+}, name string, wait time.Duration) (store.Feed, error) {
+	var deadline <-chan time.Time
+	var tick *time.Ticker
+	for {
+		f, err := st.FeedByName(ctx, name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return store.Feed{}, commands.Errorf("the feed %q has not been read yet; try again in a minute", name)
+		case err != nil:
+			return store.Feed{}, fmt.Errorf("bot: catalog: %w", err)
+		case f.Polls > 0 || !f.LastPolledAt.IsZero():
+			return f, nil
+		}
+		if deadline == nil {
+			if wait <= 0 {
+				return store.Feed{}, stillReading()
+			}
+			timer := time.NewTimer(wait)
+			defer timer.Stop()
+			deadline = timer.C
+			tick = time.NewTicker(firstPollCheck)
+			defer tick.Stop()
+		}
+		select {
+		case <-ctx.Done():
+			return store.Feed{}, ctx.Err()
+		case <-deadline:
+			return store.Feed{}, stillReading()
+		case <-tick.C:
+		}
+	}
+}
+
+func stillReading() error {
+	return commands.Errorf("the feed is still being read for the first time; ask again in a few seconds")
 }
 
 // Latest returns the n newest episodes.

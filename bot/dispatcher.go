@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/pmbot/pmbot/feeds"
@@ -51,6 +52,7 @@ type OutboxStore interface {
 	MarkSent(ctx context.Context, id int64, messageID string) error
 	MarkRetry(ctx context.Context, id int64, reason string, at time.Time) error
 	MarkDead(ctx context.Context, id int64, reason string) error
+	SettleBacklog(ctx context.Context, floodLimit int, maxAge time.Duration) (store.BacklogResult, error)
 }
 
 // Dispatcher posts the outbox's due deliveries through the platform posters.
@@ -62,7 +64,19 @@ type Dispatcher struct {
 	Now func() time.Time
 	// MaxAttempts is how many failed posts make a delivery dead; 12 when 0.
 	MaxAttempts int
+	// FloodLimit is the most announcements one channel gets in a burst: a larger
+	// backlog is posted as one summary. 3 when 0.
+	FloodLimit int
+	// MaxAge is how long an announcement may wait to be posted before it is
+	// dropped as stale news; 7 days when 0.
+	MaxAge time.Duration
 }
+
+// The defaults of FloodLimit and MaxAge, the same as the configuration's.
+const (
+	defaultFloodLimit = 3
+	defaultMaxAge     = 7 * 24 * time.Hour
+)
 
 // Sent is a delivery the dispatcher posted.
 type Sent struct {
@@ -77,6 +91,10 @@ const (
 	// claimLease bounds how long a post may take before another dispatcher may try
 	// the delivery again.
 	claimLease = 2 * time.Minute
+	// floodPause is how long a channel that got FloodLimit announcements in one run
+	// waits for more: long enough to read as a separate burst, and for the next
+	// run to sum the rest up.
+	floodPause = 5 * time.Minute
 )
 
 func (d *Dispatcher) now() time.Time {
@@ -86,13 +104,74 @@ func (d *Dispatcher) now() time.Time {
 	return time.Now()
 }
 
-// DispatchDue posts every due delivery and returns those it sent. A failed post is
-// scheduled again or given up; only a store failure stops the run.
+func (d *Dispatcher) floodLimit() int {
+	if d.FloodLimit > 0 {
+		return d.FloodLimit
+	}
+	return defaultFloodLimit
+}
+
+func (d *Dispatcher) maxAge() time.Duration {
+	if d.MaxAge > 0 {
+		return d.MaxAge
+	}
+	return defaultMaxAge
+}
+
+// settle drops the announcements too old to post and sums up each channel's
+// backlog, so what piled up during an outage does not flood the channel now.
+func (d *Dispatcher) settle(ctx context.Context) error {
+	maxAge := d.maxAge()
+	res, err := d.Store.SettleBacklog(ctx, d.floodLimit(), maxAge)
+	if err != nil {
+		return fmt.Errorf("bot: dispatch: %w", err)
+	}
+	for _, e := range res.Expired {
+		d.Logger.Warn("announcements dropped: older than "+shortDuration(maxAge),
+			"count", e.Deliveries, "episodes", e.Episodes, "platform", e.Subscription.Platform, "channel", e.Subscription.Channel)
+	}
+	for _, m := range res.Merged {
+		d.Logger.Info("announcements merged into one summary",
+			"count", m.Deliveries, "episodes", m.Episodes, "delivery", m.SummaryID, "platform", m.Subscription.Platform, "channel", m.Subscription.Channel)
+	}
+	return nil
+}
+
+// shortDuration prints a duration without its zero tail: 168h, 90m, 1h30m.
+func shortDuration(t time.Duration) string {
+	s := t.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// isAnnouncement says whether a delivery kind counts against the flood limit:
+// episodes and summaries do, digests (one a week, on schedule) do not.
+func isAnnouncement(kind string) bool {
+	return kind == store.KindEpisode || kind == store.KindSummary
+}
+
+// DispatchDue posts every due delivery and returns those it sent. It first settles
+// the backlog (see store.DB.SettleBacklog), and posts no more than FloodLimit
+// announcements to one channel. A failed post is scheduled again or given up; only a
+// store failure stops the run.
 func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
+	if err := d.settle(ctx); err != nil {
+		return nil, err
+	}
 	var sent []Sent
 	// A channel that answered "slow down" gets nothing more in this run, so its
 	// messages keep their order instead of overtaking the one that waits.
 	blocked := make(map[string]time.Time)
+	// Announcements posted per channel in this run. Settling keeps each
+	// subscription within the limit; this holds it for a channel that follows
+	// several feeds, or whose announcements were enqueued during the run.
+	announced := make(map[string]int)
+	limit := d.floodLimit()
 	for {
 		batch, err := d.Store.ClaimDue(ctx, claimBatch, claimLease)
 		if err != nil {
@@ -109,12 +188,22 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 				}
 				continue
 			}
+			if isAnnouncement(dl.Kind) && announced[key] >= limit {
+				reason := fmt.Sprintf("this channel got %d announcements at once; the rest waits", limit)
+				if err := d.Store.MarkRetry(ctx, dl.ID, reason, d.now().Add(floodPause)); err != nil {
+					return sent, err
+				}
+				continue
+			}
 			s, retryAt, err := d.deliver(ctx, dl)
 			if err != nil {
 				return sent, err
 			}
 			if s != nil {
 				sent = append(sent, *s)
+				if isAnnouncement(dl.Kind) {
+					announced[key]++
+				}
 			}
 			if !retryAt.IsZero() {
 				blocked[key] = retryAt
@@ -138,6 +227,12 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	a := Announcement{Kind: dl.Kind, FeedTitle: title, Language: dl.Subscription.Language}
 	for _, e := range stored {
 		a.Episodes = append(a.Episodes, e.Episode)
+	}
+	if len(a.Episodes) == 0 && len(dl.EpisodeIDs) > 0 {
+		// Every episode it names is damaged in the store: an empty message would
+		// say nothing. The next poll repairs the rows; this message is given up.
+		log.Error("delivery given up: its episodes cannot be read from the database", "episodes", len(dl.EpisodeIDs))
+		return nil, time.Time{}, d.Store.MarkDead(ctx, dl.ID, "its episodes' data is damaged in the database")
 	}
 	poster, ok := d.Posters[dl.Subscription.Platform]
 	if !ok {

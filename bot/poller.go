@@ -64,10 +64,17 @@ type Resolver interface {
 
 // Poller polls feeds and records what they hold.
 type Poller struct {
-	Store   PollStore
+	Store PollStore
+	// Fetcher fetches a feed at the URL the operator configured, wherever it is.
 	Fetcher Fetcher
+	// FoundFetcher, when set, fetches a feed at a URL that came from elsewhere:
+	// Apple's directory, the feed's own <itunes:new-feed-url>, a permanent
+	// redirect. It should refuse private addresses (feeds.FetcherOptions.PublicOnly),
+	// so that no feed can point the bot at its host's network.
+	FoundFetcher Fetcher
 	// ChapterFetcher fetches podcast:chapters JSON files; nil skips them, and the
-	// chapters come from the notes alone.
+	// chapters come from the notes alone. Their URLs come from feeds: it should
+	// refuse private addresses too.
 	ChapterFetcher Fetcher
 	Resolver       Resolver
 	Sources        []FeedSource
@@ -238,7 +245,11 @@ func (p *Poller) fetchAndRecord(ctx context.Context, src FeedSource, f *store.Fe
 	if err := p.resolve(ctx, src, f); err != nil {
 		return nil, err
 	}
-	res, err := p.Fetcher.Fetch(ctx, feeds.FetchState{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified})
+	fetcher := p.Fetcher
+	if p.FoundFetcher != nil && f.URL != src.URL {
+		fetcher = p.FoundFetcher
+	}
+	res, err := fetcher.Fetch(ctx, feeds.FetchState{URL: f.URL, ETag: f.ETag, LastModified: f.LastModified})
 	if err != nil {
 		return nil, err
 	}

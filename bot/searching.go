@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/search"
@@ -55,15 +56,18 @@ type Searcher struct {
 	Index *search.Index
 	Store CatalogStore
 	Feed  string
+	// FirstPollWait is as for Catalog: how long a search waits for the feed's
+	// first poll when it is under way.
+	FirstPollWait time.Duration
 }
 
 var _ commands.Searcher = Searcher{}
 
 // Search returns the best matches of query among the feed's episodes.
 func (s Searcher) Search(ctx context.Context, query string, limit int) ([]commands.Hit, error) {
-	f, err := s.Store.FeedByName(ctx, s.Feed)
+	f, err := awaitFirstPoll(ctx, s.Store, s.Feed, s.FirstPollWait)
 	if err != nil {
-		return nil, fmt.Errorf("bot: search: %w", err)
+		return nil, err
 	}
 	// Ask for more than needed: other feeds' episodes are dropped below.
 	results := s.Index.Search(query, limit*4+10)

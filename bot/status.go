@@ -14,6 +14,7 @@ type StatusStore interface {
 	Feeds(ctx context.Context) ([]store.Feed, error)
 	CountEpisodes(ctx context.Context, feedID int64) (int, error)
 	Health(ctx context.Context) (store.OutboxHealth, error)
+	DamagedEpisodes(ctx context.Context) (int, error)
 }
 
 // Status reports the bot's health to the status command.
@@ -45,6 +46,9 @@ func (s Status) Status(ctx context.Context) (commands.StatusInfo, error) {
 	if err != nil {
 		return commands.StatusInfo{}, fmt.Errorf("bot: status: %w", err)
 	}
-	info.Pending, info.Dead, info.LastDead = h.Pending, h.Dead, h.LastDead
+	info.Pending, info.Dead, info.Expired, info.LastDead = h.Pending, h.Dead, h.Expired, h.LastDead
+	if info.Damaged, err = s.Store.DamagedEpisodes(ctx); err != nil {
+		return commands.StatusInfo{}, fmt.Errorf("bot: status: %w", err)
+	}
 	return info, nil
 }

@@ -203,9 +203,18 @@ func (h *handlers) status(ctx context.Context, req Request) (Reply, error) {
 		}
 		rep.Fields = append(rep.Fields, Field{Name: t.feed(name), Value: v})
 	}
-	rep.Fields = append(rep.Fields, Field{Name: t.S("Deliveries"), Value: t.S("%d waiting, %d given up", st.Pending, st.Dead)})
+	deliveries := t.S("%d waiting, %d given up", st.Pending, st.Dead)
+	if st.Expired > 0 {
+		// Shown once there are some: news that old is dropped on purpose (no
+		// floods), and an admin should see how much was.
+		deliveries += ", " + t.S("%d dropped as too old", st.Expired)
+	}
+	rep.Fields = append(rep.Fields, Field{Name: t.S("Deliveries"), Value: deliveries})
 	if st.LastDead != "" {
 		rep.Fields = append(rep.Fields, Field{Name: t.S("Last given up"), Value: clip(st.LastDead, maxStatusError)})
+	}
+	if st.Damaged > 0 {
+		rep.Fields = append(rep.Fields, Field{Name: t.S("Damaged episodes"), Value: t.S("%d left out of every answer; the bot's log names them", st.Damaged)})
 	}
 	return rep, nil
 }

@@ -66,7 +66,11 @@ type StatusInfo struct {
 	Feeds    []FeedStatus
 	Pending  int // deliveries waiting in the outbox
 	Dead     int // deliveries given up
+	Expired  int // announcements dropped because they waited too long to be posted
 	LastDead string
+	// Damaged counts stored episodes whose data cannot be read: they are left out
+	// of every answer until a poll rewrites them.
+	Damaged int
 }
 
 // Statuser reports the bot's health.

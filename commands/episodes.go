@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,12 +70,18 @@ func (h *handlers) latest(ctx context.Context, req Request) (Reply, error) {
 	if len(req.Args) > 1 {
 		return Reply{}, Errorf("`latest` takes one number, like `latest 3`")
 	}
+	capped := false
 	if len(req.Args) == 1 {
 		v, ok := number(req.Args[0])
-		if !ok || v < 1 {
+		if !numeric(req.Args[0]) || (ok && v < 1) {
 			return Reply{}, Errorf("`latest` takes a number of episodes, like `latest 3`; %q is not one", clip(req.Args[0], 20))
 		}
-		n = min(v, maxLatest)
+		// A number too large to read is as capped as one that is merely large.
+		if capped = !ok || v > maxLatest; capped {
+			n = maxLatest
+		} else {
+			n = v
+		}
 	}
 	eps, err := h.deps.Catalog.Latest(ctx, n)
 	if err != nil {
@@ -86,7 +93,11 @@ func (h *handlers) latest(ctx context.Context, req Request) (Reply, error) {
 	if len(eps) == 1 {
 		return Reply{Header: t.S("Latest episode"), Episodes: eps, Detail: true, Private: true, Shareable: true}, nil
 	}
-	return Reply{Header: t.S("Latest %d episodes", len(eps)), Episodes: eps, Private: true, Shareable: true}, nil
+	rep := Reply{Header: t.S("Latest %d episodes", len(eps)), Episodes: eps, Private: true, Shareable: true}
+	if capped {
+		rep.Text = t.S("At most %d episodes are shown.", maxLatest)
+	}
+	return rep, nil
 }
 
 func (h *handlers) episode(ctx context.Context, req Request) (Reply, error) {
@@ -152,11 +163,22 @@ func (h *handlers) random(ctx context.Context, req Request) (Reply, error) {
 	if len(req.Args) > 0 {
 		return Reply{}, Errorf("`random` takes no arguments; to find an episode, try `search %s`", clip(strings.Join(req.Args, " "), 40))
 	}
-	all, err := h.deps.Catalog.All(ctx)
+	ep, err := RandomEpisode(ctx, h.deps.Catalog, h.deps.Rand)
 	if err != nil {
 		return Reply{}, err
 	}
-	// Numbered episodes are the real ones: a trailer is no answer to "surprise me".
+	// Sharing repeats this episode, not another draw.
+	return Reply{Header: t.S("A random episode"), Episodes: []feeds.Episode{ep}, Detail: true, Private: true, Shareable: true, Command: shareCommand("episode", ep)}, nil
+}
+
+// RandomEpisode draws one episode, the way `random` does in every form: among the
+// numbered episodes (a trailer is no answer to "surprise me"), else among all.
+// rnd returns a number in [0, n).
+func RandomEpisode(ctx context.Context, cat Catalog, rnd func(n int) int) (feeds.Episode, error) {
+	all, err := cat.All(ctx)
+	if err != nil {
+		return feeds.Episode{}, err
+	}
 	pool := make([]feeds.Episode, 0, len(all))
 	for _, ep := range all {
 		if ep.Number > 0 {
@@ -167,15 +189,13 @@ func (h *handlers) random(ctx context.Context, req Request) (Reply, error) {
 		pool = all
 	}
 	if len(pool) == 0 {
-		return Reply{}, Errorf("no episodes yet: the feed has not been read, or is empty")
+		return feeds.Episode{}, Errorf("no episodes yet: the feed has not been read, or is empty")
 	}
-	i := h.deps.Rand(len(pool))
+	i := rnd(len(pool))
 	if i < 0 || i >= len(pool) {
-		i = 0 // a broken Rand must not panic a command
+		i = 0 // a broken rnd must not panic a command
 	}
-	ep := pool[i]
-	// Sharing repeats this episode, not another draw.
-	return Reply{Header: t.S("A random episode"), Episodes: []feeds.Episode{ep}, Detail: true, Private: true, Shareable: true, Command: shareCommand("episode", ep)}, nil
+	return pool[i], nil
 }
 
 // shareCommand is the command (without the prefix, which Dispatch adds) that
@@ -221,23 +241,38 @@ func numeric(s string) bool {
 	return true
 }
 
-// find resolves arguments to one episode like Find, asking the search index for
-// words when there is one (it knows typos and stems), else matching titles.
+// find resolves arguments to one episode, as FindEpisode.
 func (h *handlers) find(ctx context.Context, args []string) (feeds.Episode, error) {
+	return FindEpisode(ctx, h.deps.Catalog, h.deps.Search, args)
+}
+
+// FindEpisode resolves command arguments to one episode, the one way every command
+// and every output format does it: a number ("17", "#17"), "latest", or words,
+// asked of the search index when there is one (it knows typos and stems), else
+// matched against titles then notes (Find). search may be nil. Several numbers
+// ("3 4") are refused rather than read as words.
+func FindEpisode(ctx context.Context, cat Catalog, search Searcher, args []string) (feeds.Episode, error) {
+	if len(args) > 1 && !slices.ContainsFunc(args, func(a string) bool { return !IsNumber(a) }) {
+		return feeds.Episode{}, Errorf("give one episode number; %q names several", clip(strings.Join(args, " "), 40))
+	}
 	q := strings.Join(args, " ")
-	if h.deps.Search == nil || len(args) == 0 || numeric(q) || isLatest(q) {
-		return Find(ctx, h.deps.Catalog, args)
+	if search == nil || len(args) == 0 || numeric(q) || isLatest(q) {
+		return Find(ctx, cat, args)
 	}
 	if n := len([]rune(q)); n > maxQuery {
 		return feeds.Episode{}, Errorf("that search is too long (%d characters; the limit is %d)", n, maxQuery)
 	}
-	hits, err := h.deps.Search.Search(ctx, q, 1)
+	hits, err := search.Search(ctx, q, 1)
 	if err == nil && len(hits) > 0 {
 		return hits[0].Episode, nil
 	}
 	// The index may be rebuilding or broken: the catalogue still answers.
-	return Find(ctx, h.deps.Catalog, args)
+	return Find(ctx, cat, args)
 }
+
+// IsNumber reports whether s is written as an episode number ("17", "#17", "-1"),
+// whether or not such an episode exists.
+func IsNumber(s string) bool { return numeric(strings.TrimSpace(s)) }
 
 func isLatest(q string) bool {
 	return strings.EqualFold(q, "latest") || strings.EqualFold(q, "last") || strings.EqualFold(q, "dernier")

@@ -8,20 +8,21 @@
 package config
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net/netip"
 	"net/url"
-	"os"
-	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 
-	"gopkg.in/yaml.v3"
+	"github.com/pmbot/pmbot/localfile"
 
 	// The digest scheduler loads IANA zones by name; embedding the database keeps
 	// "Europe/Paris" valid in minimal containers that ship no zoneinfo.
@@ -30,16 +31,29 @@ import (
 
 // Config is the whole configuration of one bot process.
 type Config struct {
-	// Database is a SQLite file path (default "pmbot.db") or a postgres:// URL.
+	// Database is a SQLite file path (default "pmbot.db"; file:PATH and file://,
+	// sqlite:// URLs too). PostgreSQL URLs are refused until the store supports them.
 	Database string `yaml:"database"`
-	// PollInterval is how often every feed is fetched (default 15m, at least 1m).
+	// PollInterval is how often every feed is fetched (default 15m, from 1m to 24h).
 	PollInterval Duration `yaml:"poll_interval"`
-	// Backfill is how many of the newest episodes the first poll of a feed announces;
-	// 0 (the default) announces nothing, so adding a feed never floods a channel.
+	// Backfill is how many of the newest episodes the first poll of a feed announces
+	// (at most 1000); 0 (the default) announces nothing, so adding a feed never floods
+	// a channel.
 	Backfill int `yaml:"backfill"`
-	// FloodLimit is the most new episodes announced one by one in a single poll;
-	// above it, one summary message is posted instead (default 3).
+	// FloodLimit is the most new episodes announced one by one in a single poll
+	// (1 to 1000); above it, one summary message is posted instead (default 3).
 	FloodLimit int `yaml:"flood_limit"`
+	// MaxAnnouncementAge is how long an announcement may wait to be posted (the
+	// platform down, the bot stopped): past it, it is dropped rather than posted
+	// late, so a channel is not flooded with old news after an outage. Default 7
+	// days ("168h"), from 1h to 365 days; PMBOT_MAX_ANNOUNCEMENT_AGE overrides it.
+	MaxAnnouncementAge Duration `yaml:"max_announcement_age"`
+	// AllowNetworks lists the private, loopback or link-local networks (CIDR
+	// prefixes like "10.0.0.0/8", or single IP addresses) that URLs taken from feed
+	// content (a chapters file, a feed's new-feed-url) may reach. Empty by default:
+	// a feed cannot make the bot fetch from the local network. AllowedPrefixes
+	// returns them parsed.
+	AllowNetworks []string `yaml:"allow_networks"`
 	// Language is the reply language, "en" (default) or "fr", for subscriptions that
 	// do not set their own.
 	Language string `yaml:"language"`
@@ -50,13 +64,23 @@ type Config struct {
 	Slack         Slack          `yaml:"slack"`
 	Discord       Discord        `yaml:"discord"`
 	Log           Log            `yaml:"log"`
+
+	// Warnings are things that work but should be fixed, such as a token written
+	// in the file instead of the environment. Load and LoadFile fill it; it is not
+	// a setting. A warning names the key, never the value.
+	Warnings []Problem `yaml:"-"`
 }
 
 // Feed is one followed podcast, given by URL, by title and author, or by its Apple
 // Podcasts page: users know a podcast by name far more often than by its RSS URL.
 type Feed struct {
 	// Name is the short id subscriptions and commands use. When empty it is derived
-	// from the title, else the URL's host (or file name), else the Apple page.
+	// from the feed alone (never from the other feeds' order): the title's slug;
+	// else the URL's host and the meaningful part of its path
+	// ("feeds.megaphone.fm-gbs8392", "example.org" for https://example.org/feed.xml),
+	// or a file's name; else the Apple page. Two derived names that would still be
+	// the same both get "-" and 6 hex digits of the source's SHA-256. A name set
+	// here is never changed.
 	Name string `yaml:"name"`
 	// URL is the RSS/Atom URL, a file:// URL or a local path.
 	URL string `yaml:"url"`
@@ -140,14 +164,23 @@ const (
 // DefaultPollInterval is how often feeds are polled when the config does not say.
 var DefaultPollInterval = Duration{15 * time.Minute}
 
+// DefaultMaxAnnouncementAge is how long an announcement may wait to be posted when
+// the config does not say: a week covers a long outage without posting stale news.
+const DefaultMaxAnnouncementAge = 7 * 24 * time.Hour
+
+// MaxFileSize is the largest configuration file read: a real one is a few KiB, so
+// anything larger is the wrong file, and reading it whole would only waste memory.
+const MaxFileSize = 1 << 20
+
 // Default returns the configuration used with no file: it follows Post Mortem by
 // name, so the bot runs without any setup.
 func Default() Config {
 	return Config{
-		Database:     DefaultDatabase,
-		PollInterval: DefaultPollInterval,
-		FloodLimit:   DefaultFloodLimit,
-		Language:     DefaultLanguage,
+		Database:           DefaultDatabase,
+		PollInterval:       DefaultPollInterval,
+		FloodLimit:         DefaultFloodLimit,
+		MaxAnnouncementAge: Duration{DefaultMaxAnnouncementAge},
+		Language:           DefaultLanguage,
 		Feeds: []Feed{{
 			Name:     "postmortem",
 			Title:    "Post Mortem",
@@ -158,19 +191,52 @@ func Default() Config {
 	}
 }
 
-// Load reads a configuration: defaults, then the YAML from r (empty input keeps the
-// defaults; unknown keys are rejected so typos do not go unnoticed), then ${VAR}
-// placeholders in secret fields, then the PMBOT_* overrides from env, then the
-// derived defaults (FillDefaults), then Validate. Errors are *Error values listing
-// every problem.
+// Load reads a configuration: defaults, then the YAML from r (at most MaxFileSize;
+// empty input keeps the defaults; unknown keys are rejected so typos do not go
+// unnoticed), then ${VAR} placeholders in secret fields, then the PMBOT_*
+// overrides from env, then the derived defaults (FillDefaults), then Validate.
+// Errors are *Error values listing every problem at once, YAML type errors and
+// invalid values together. Warnings (secrets written in the file) go to
+// Config.Warnings.
 func Load(r io.Reader, env []string) (Config, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return Config{}, &Error{Problems: []Problem{{Message: tooLargeMessage}}}
+	}
+	return load(data, env)
+}
+
+// tooLargeMessage is the problem of a configuration over MaxFileSize.
+const tooLargeMessage = "larger than 1 MiB; is this the right file?"
+
+// load is Load on the bytes of the file.
+func load(data []byte, env []string) (Config, error) {
 	c := Default()
-	if err := decode(r, &c); err != nil {
+	var problems []Problem
+	var lines map[string]int
+	doc, err := parseDocument(data)
+	if err != nil {
 		return Config{}, err
 	}
+	if doc != nil {
+		t := newTree(doc)
+		lines = t.lines
+		problems = append(problems, t.problems...)
+		typeProblems, err := decodeStrict(data, &c, t)
+		if err != nil {
+			return Config{}, err
+		}
+		problems = append(problems, typeProblems...)
+		// In file order: the tree's problems and yaml.v3's come from two passes.
+		slices.SortStableFunc(problems, func(a, b Problem) int { return a.Line - b.Line })
+	}
+	// Before placeholders and overrides: the warning is about what the file says.
+	c.Warnings = c.fileSecretWarnings(lines)
 	vars := envMap(env)
 	unresolved := c.expandPlaceholders(vars)
-	var problems []Problem
 	if err := c.ApplyEnv(env); err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
@@ -180,10 +246,8 @@ func Load(r io.Reader, env []string) (Config, error) {
 	}
 	// A placeholder whose variable is unset is an error only if no *_FILE or direct
 	// override filled the field afterwards.
-	reported := make(map[string]bool)
 	for _, u := range unresolved {
 		if *u.field.ptr(&c) == "" {
-			reported[u.field.key] = true
 			problems = append(problems, Problem{Key: u.field.key, Message: fmt.Sprintf(
 				"${%s} is not set in the environment; set it (or %s_FILE), or remove this line",
 				u.name, u.field.env)})
@@ -195,12 +259,7 @@ func Load(r io.Reader, env []string) (Config, error) {
 		if !errors.As(err, &e) {
 			return Config{}, err
 		}
-		for _, p := range e.Problems {
-			// The missing variable is the cause; "bot_token is empty" would repeat it.
-			if !reported[p.Key] {
-				problems = append(problems, p)
-			}
-		}
+		problems = mergeProblems(problems, e.Problems)
 	}
 	if len(problems) > 0 {
 		return Config{}, &Error{Problems: problems}
@@ -208,14 +267,58 @@ func Load(r io.Reader, env []string) (Config, error) {
 	return c, nil
 }
 
-// LoadFile is Load on the file at path; every error names the file.
-func LoadFile(path string, env []string) (Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		// Keep the *PathError so callers can test errors.Is(err, fs.ErrNotExist).
-		return Config{}, fmt.Errorf("config: %w", err)
+// mergeProblems adds the Validate problems to those found earlier, leaving out a
+// key already reported, or one inside it: when "backfill: 1.5" is "not a whole
+// number", "1 is ..." would only confuse; when ${VAR} is unset, "is empty" would
+// repeat it; and when feeds is not a list, what Validate says of the default
+// feeds is beside the point.
+func mergeProblems(earlier, validate []Problem) []Problem {
+	reported := keysOf(earlier)
+	out := earlier
+	for _, p := range validate {
+		if !reported.covers(p.Key) {
+			out = append(out, p)
+		}
 	}
-	c, err := Load(bytes.NewReader(data), env)
+	return out
+}
+
+// keySet is the keys that problems were reported for.
+type keySet map[string]bool
+
+func keysOf(problems []Problem) keySet {
+	s := make(keySet, len(problems))
+	for _, p := range problems {
+		if p.Key != "" {
+			s[p.Key] = true
+		}
+	}
+	return s
+}
+
+// covers reports whether key, or a key that holds it ("feeds[1]" holds
+// "feeds[1].url"), is in s. It walks up key, so it costs the same however many
+// problems were reported.
+func (s keySet) covers(key string) bool {
+	for key != "" {
+		if s[key] {
+			return true
+		}
+		key = key[:max(0, strings.LastIndexAny(key, ".["))]
+	}
+	return false
+}
+
+// LoadFile is Load on the file at path; every error names the file. Only a regular
+// file of at most MaxFileSize is read, so a device, a FIFO or a huge file is
+// refused at once instead of hanging or eating memory. A missing file gives an
+// error that matches fs.ErrNotExist.
+func LoadFile(path string, env []string) (Config, error) {
+	data, _, err := localfile.Read(context.Background(), path, MaxFileSize)
+	if err != nil {
+		return Config{}, configFileError(path, err)
+	}
+	c, err := load(data, env)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -225,6 +328,35 @@ func LoadFile(path string, env []string) (Config, error) {
 		return Config{}, fmt.Errorf("config: %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// fileError is a file that could not be read, in words, still matching the
+// underlying error (fs.ErrNotExist, localfile.ErrNotRegular…) with errors.Is.
+type fileError struct {
+	msg string
+	err error
+}
+
+func (e *fileError) Error() string { return e.msg }
+func (e *fileError) Unwrap() error { return e.err }
+
+// configFileError words an error of localfile.Read on the configuration file.
+func configFileError(path string, err error) error {
+	cause := err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		cause = pe.Err
+	}
+	var msg string
+	switch {
+	case errors.Is(err, localfile.ErrNotRegular):
+		msg = fmt.Sprintf("config: %s: %v; give the path of a YAML file", path, cause)
+	case errors.Is(err, localfile.ErrTooLarge):
+		msg = fmt.Sprintf("config: %s: %s", path, tooLargeMessage)
+	default:
+		msg = fmt.Sprintf("config: %s: %v", path, cause)
+	}
+	return &fileError{msg: msg, err: err}
 }
 
 // HasSlack reports whether Slack credentials are configured (a bot token).
@@ -278,10 +410,8 @@ func (c *Config) FillDefaults() {
 		f := &c.Feeds[i]
 		f.URL, f.Apple, f.Name = strings.TrimSpace(f.URL), strings.TrimSpace(f.Apple), strings.TrimSpace(f.Name)
 		f.Language = lower(f.Language)
-		if f.Name == "" {
-			f.Name = f.derivedName()
-		}
 	}
+	nameFeeds(c.Feeds)
 	for i := range c.Subscriptions {
 		s := &c.Subscriptions[i]
 		s.Platform = lower(s.Platform)
@@ -309,6 +439,54 @@ func (c *Config) FillDefaults() {
 // IsEnabled reports whether the digest is on; unset means on.
 func (d Digest) IsEnabled() bool { return d.Enabled == nil || *d.Enabled }
 
+// AllowedPrefixes is AllowNetworks parsed: single addresses become /32 or /128
+// prefixes, host bits are cleared, and entries that do not parse (which Validate
+// refuses) are left out.
+func (c Config) AllowedPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range c.AllowNetworks {
+		if p, err := parseNetwork(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseNetwork reads "10.0.0.0/8" or "192.168.1.10" as a prefix.
+func parseNetwork(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		// A zone names an interface of this machine, not a network.
+		return netip.Prefix{}, errors.New("has a zone")
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// logLevels are the levels ParseLogLevel accepts, in the order messages list them.
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+// ParseLogLevel returns the log level s names (debug, info, warn or error, in any
+// case), or an error in words an admin can act on. Validate uses it for log.level;
+// the CLI uses it for --log-level, so both accept and refuse the same values.
+func ParseLogLevel(s string) (string, error) {
+	l := lower(s)
+	if !slices.Contains(logLevels, l) {
+		return "", fmt.Errorf("%q is not a level; use debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
 // SlogLevel is Level as a slog.Level; unknown values (rejected by Validate) give info.
 func (l Log) SlogLevel() slog.Level {
 	switch lower(l.Level) {
@@ -332,44 +510,6 @@ func (f Feed) AppleID() string {
 		return ""
 	}
 	return m[1]
-}
-
-// derivedName is the name given to a feed configured without one.
-func (f Feed) derivedName() string {
-	if n := slug(f.Title); n != "" {
-		return n
-	}
-	if f.URL != "" {
-		u, err := url.Parse(f.URL)
-		if err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
-			return strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
-		}
-		p := f.URL
-		if err == nil && u.Scheme == "file" {
-			p = u.Path
-		}
-		base := path.Base(strings.ReplaceAll(p, `\`, "/"))
-		if n := slug(strings.TrimSuffix(base, path.Ext(base))); n != "" {
-			return n
-		}
-	}
-	if f.Apple != "" {
-		if u, err := url.Parse(f.Apple); err == nil {
-			// Apple page paths end in /<podcast-slug>/id<digits>.
-			parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-			for i := len(parts) - 1; i > 0; i-- {
-				if strings.HasPrefix(parts[i], "id") {
-					if n := slug(parts[i-1]); n != "" && n != "podcast" {
-						return n
-					}
-				}
-			}
-		}
-		if id := f.AppleID(); id != "" {
-			return "apple-" + id
-		}
-	}
-	return ""
 }
 
 var accents = strings.NewReplacer(
@@ -405,31 +545,3 @@ func slug(s string) string {
 }
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// decode reads the YAML from r into c, turning yaml.v3 errors into Problems.
-func decode(r io.Reader, c *Config) (err error) {
-	// yaml.v3 has panicked on hostile input before; a bad file must be an error,
-	// never a crash.
-	defer func() {
-		if p := recover(); p != nil {
-			err = &Error{Problems: []Problem{{Message: fmt.Sprintf("could not parse the YAML (%v)", p)}}}
-		}
-	}()
-	dec := yaml.NewDecoder(r)
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil // empty input: keep the defaults
-		}
-		return yamlError(err)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		line := extra.Line
-		if err != nil {
-			return yamlError(err)
-		}
-		return &Error{Problems: []Problem{{Line: line, Message: "a second YAML document (---) follows; keep the whole configuration in one document"}}}
-	}
-	return nil
-}

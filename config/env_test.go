@@ -27,6 +27,13 @@ func TestApplyEnv(t *testing.T) {
 	botFile := file("bot", "  xoxb-from-file\n")
 	emptyFile := file("empty", "\n \n")
 	dbFile := file("db", "postgres://u:pw@db/pmbot\n")
+	bomFile := file("bom", "\uFEFFxoxb-bom\r\n")
+	binaryFile := file("binary", "xoxb-\x00\x01s3cr3t")
+	notUTF8File := file("latin1", "xoxb-caf\xe9-s3cr3t")
+	twoLinesFile := file("lines", "xoxb-first-s3cr3t\nxoxb-second-s3cr3t\n")
+	bigFile := file("big", "xoxb-"+strings.Repeat("a", 64<<10))
+	fifo := filepath.Join(dir, "fifo")
+	mkfifo(t, fifo)
 
 	tests := []struct {
 		name    string
@@ -66,7 +73,27 @@ func TestApplyEnv(t *testing.T) {
 		{"bad poll interval", []string{"PMBOT_POLL_INTERVAL=often"}, nil,
 			`config: PMBOT_POLL_INTERVAL: "often" is not a duration; write it like 15m, 1h30m or 900 (seconds)`},
 		{"missing file", []string{"PMBOT_DISCORD_BOT_TOKEN_FILE=" + filepath.Join(dir, "nope")}, nil,
-			"config: PMBOT_DISCORD_BOT_TOKEN_FILE: cannot read the file: open " + filepath.Join(dir, "nope") + ": no such file or directory"},
+			"config: PMBOT_DISCORD_BOT_TOKEN_FILE: cannot read " + filepath.Join(dir, "nope") + ": no such file or directory"},
+		{"announcement age", []string{"PMBOT_MAX_ANNOUNCEMENT_AGE=48h"}, func(c *Config) { c.MaxAnnouncementAge = Duration{48 * time.Hour} }, ""},
+		{"bad announcement age", []string{"PMBOT_MAX_ANNOUNCEMENT_AGE=a week"}, nil,
+			`config: PMBOT_MAX_ANNOUNCEMENT_AGE: "a week" is not a duration; write it like 15m, 1h30m or 900 (seconds)`},
+		{"byte order mark and CRLF", []string{"PMBOT_SLACK_BOT_TOKEN_FILE=" + bomFile}, func(c *Config) { c.Slack.BotToken = "xoxb-bom" }, ""},
+		{"endless device", []string{"PMBOT_SLACK_BOT_TOKEN_FILE=/dev/zero"}, nil,
+			"config: PMBOT_SLACK_BOT_TOKEN_FILE: /dev/zero: not a regular file (a character device); point it at the file that holds the token"},
+		{"random device for the database", []string{"PMBOT_DATABASE_FILE=/dev/urandom"}, nil,
+			"config: PMBOT_DATABASE_FILE: /dev/urandom: not a regular file (a character device); point it at the file that holds the database path or URL"},
+		{"named pipe never blocks", []string{"PMBOT_SLACK_SIGNING_SECRET_FILE=" + fifo}, nil,
+			"config: PMBOT_SLACK_SIGNING_SECRET_FILE: " + fifo + ": not a regular file (a named pipe); point it at the file that holds the signing secret"},
+		{"directory", []string{"PMBOT_DISCORD_BOT_TOKEN_FILE=" + dir}, nil,
+			"config: PMBOT_DISCORD_BOT_TOKEN_FILE: " + dir + ": not a regular file (a directory); point it at the file that holds the token"},
+		{"larger than 64 KiB", []string{"PMBOT_SLACK_BOT_TOKEN_FILE=" + bigFile}, nil,
+			"config: PMBOT_SLACK_BOT_TOKEN_FILE: " + bigFile + " is larger than 64 KiB; it must hold the token alone"},
+		{"binary data", []string{"PMBOT_SLACK_BOT_TOKEN_FILE=" + binaryFile}, nil,
+			"config: PMBOT_SLACK_BOT_TOKEN_FILE: " + binaryFile + " does not hold text (binary data); it must hold the token alone"},
+		{"not UTF-8", []string{"PMBOT_DATABASE_FILE=" + notUTF8File}, nil,
+			"config: PMBOT_DATABASE_FILE: " + notUTF8File + " does not hold text (binary data); it must hold the database path or URL alone"},
+		{"several lines", []string{"PMBOT_SLACK_APP_TOKEN_FILE=" + twoLinesFile}, nil,
+			"config: PMBOT_SLACK_APP_TOKEN_FILE: " + twoLinesFile + " holds several lines; it must hold the token alone"},
 		{"empty file", []string{"PMBOT_SLACK_APP_TOKEN_FILE=" + emptyFile}, nil,
 			"config: PMBOT_SLACK_APP_TOKEN_FILE: " + emptyFile + " is empty"},
 		{"both set", []string{"PMBOT_SLACK_BOT_TOKEN=xoxb-1", "PMBOT_SLACK_BOT_TOKEN_FILE=" + botFile}, nil,
@@ -83,8 +110,10 @@ func TestApplyEnv(t *testing.T) {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("ApplyEnv error = %v\nwant %s", err, tt.wantErr)
 				}
-				if strings.Contains(err.Error(), "xoxb-from-file") {
-					t.Errorf("error leaks the file's content: %v", err)
+				for _, content := range []string{"xoxb-from-file", "s3cr3t", "pw@db"} {
+					if strings.Contains(err.Error(), content) {
+						t.Errorf("error leaks the file's content: %v", err)
+					}
 				}
 				return
 			}
@@ -111,8 +140,15 @@ func TestLoadEnvOverridesYAML(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if _, err := Load(strings.NewReader(""), []string{"PMBOT_POLL_INTERVAL=5s"}); err == nil || err.Error() != "config: poll_interval: 5s is too short; use 1m or more" {
-		t.Errorf("env value is validated: got %v", err)
+	for env, want := range map[string]string{
+		"PMBOT_POLL_INTERVAL=5s":                "config: poll_interval: 5s is too short; use 1m or more",
+		"PMBOT_POLL_INTERVAL=8760h":             "config: poll_interval: 8760h is too long; use between 1m and 24h",
+		"PMBOT_MAX_ANNOUNCEMENT_AGE=10m":        "config: max_announcement_age: 10m is out of range; use between 1h and 365 days (8760h), like 168h for a week",
+		"PMBOT_DATABASE=postgres://u:pw@db/pmb": "config: database: PostgreSQL is not supported by this version yet; use a SQLite file path (like pmbot.db)",
+	} {
+		if _, err := Load(strings.NewReader(""), []string{env}); err == nil || err.Error() != want {
+			t.Errorf("%s is validated: got %v\nwant %s", env, err, want)
+		}
 	}
 }
 
@@ -243,6 +279,29 @@ func FuzzLoad(f *testing.F) {
 		"--- !!binary\n",
 		"poll_interval: 99999999999999999999\n",
 		"slack: {bot_token: '${X'}\n",
+		// Issue 6: every hostile input of the hardening.
+		"flood_limit: 1.5\nbackfill: 2.7\n",
+		"feeds: [{url: https://a.example/f, backfill: 0.5}]\n",
+		"flood_limit: .nan\nbackfill: -.inf\n",
+		"flood_limit: 1e30\nbackfill: 5000\n",
+		"subscriptions: [{platform: console, digest: {schedule: '* * * * *'}}]\n",
+		"subscriptions: [{platform: console, digest: {schedule: '@hourly', time_zone: Europe/Paris}}]\n",
+		"subscriptions: [{platform: console, digest: {schedule: '0 0 30 2 *'}}]\n",
+		"poll_interval: 2562047h47m16s\n",
+		"max_announcement_age: 1m\n",
+		"allow_networks: [10.0.0.0/8, '::1', not-a-network, 'fe80::1%eth0']\n",
+		"database: postgres://pmbot:hunter2@db:5432/pmbot?sslmode=require\n",
+		"database: 'u:hunter2@db://x'\n",
+		"slack: {bot_token: xoxb-1-2-3, app_token: xapp-1-A, signing_secret: abc}\n",
+		"discord: {bot_token: MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs}\n",
+		"language: 42\nbackfill: ten\n",
+		"log: {level: verbose}\nfeeds: oops\n",
+		"feeds: [{url: 'https://user:hunter2@host/%zz'}, {url: 'https://u:hunter2/x@host/'}]\n",
+		"feeds: [{url: https://feeds.megaphone.fm/A}, {url: https://feeds.megaphone.fm/B}, {url: 'https://h.example/s.php?id=1'}, {url: 'https://h.example/s.php?id=2'}]\n",
+		"\x00\x01\xff\xfe binary \x80garbage\x1b[0m",
+		"a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\n",
+		"subscriptions: [&s {platform: console}, {<<: *s, channel: stderr}]\n",
+		"log: {level: debug, level: warn}\n",
 	} {
 		f.Add(s)
 	}

@@ -58,25 +58,21 @@ func (e *Error) Error() string {
 
 var (
 	syntaxLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	typeLineRe   = regexp.MustCompile(`^line (\d+): (.*)$`)
+	typeLineRe   = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 	unknownKeyRe = regexp.MustCompile(`^field (.+) not found in type (\S+)$`)
-	cannotRe     = regexp.MustCompile("^cannot unmarshal (!!\\w+)(?: `[^`]*`)? into (\\S+)$")
+	// The value between backquotes is yaml.v3's first characters of the offending
+	// value; it may hold anything, even a line break.
+	cannotRe = regexp.MustCompile("(?s)^cannot unmarshal (\\S+)(?: `.*`)? into (\\S+)$")
 )
 
-// yamlError turns a yaml.v3 error into an *Error, keeping its line numbers and
-// rewriting the messages that name Go types into ones that name keys.
+// yamlError turns a fatal yaml.v3 error (syntax, or a type error outside the
+// configuration's decoding) into an *Error, keeping its line numbers.
 func yamlError(err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		e := &Error{}
-		for _, s := range te.Errors {
-			p := Problem{Message: s}
-			if m := typeLineRe.FindStringSubmatch(s); m != nil {
-				p.Line, _ = strconv.Atoi(m[1])
-				p.Message = m[2]
-			}
-			p.Message = friendlyTypeError(p.Message)
-			e.Problems = append(e.Problems, p)
+		for _, p := range typeProblems(te) {
+			e.Problems = append(e.Problems, p.Problem)
 		}
 		return e
 	}
@@ -86,6 +82,30 @@ func yamlError(err error) error {
 		return &Error{Problems: []Problem{{Line: line, Message: m[2]}}}
 	}
 	return &Error{Problems: []Problem{{Message: strings.TrimPrefix(msg, "yaml: ")}}}
+}
+
+// typeProblem is one yaml.v3 type error as a Problem, with yaml.v3's own message
+// (line number removed) to find its key by.
+type typeProblem struct {
+	Problem
+	raw string
+}
+
+// typeProblems turns the errors of a *yaml.TypeError into problems, keeping their
+// line numbers and rewriting the messages that name Go types into ones that name
+// keys.
+func typeProblems(te *yaml.TypeError) []typeProblem {
+	var out []typeProblem
+	for _, s := range te.Errors {
+		p := typeProblem{Problem: Problem{Message: s}, raw: s}
+		if m := typeLineRe.FindStringSubmatch(s); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+			p.raw = m[2]
+		}
+		p.Message = friendlyTypeError(p.raw)
+		out = append(out, p)
+	}
+	return out
 }
 
 // friendlyTypeError rewrites one yaml.v3 type error. yaml.v3 quotes the first
@@ -124,7 +144,7 @@ func unknownKeyMessage(key, goType string) string {
 	}
 	var keys []string
 	for f := range sec.typ.Fields() {
-		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag != "" {
+		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag != "" && tag != "-" {
 			keys = append(keys, tag)
 		}
 	}

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"math"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,28 @@ func TestValidateErrors(t *testing.T) {
 		{"valid default", func(c *Config) {}, nil},
 		{"poll interval too short", func(c *Config) { c.PollInterval = Duration{10 * time.Second} },
 			[]string{"poll_interval: 10s is too short; use 1m or more"}},
+		{"poll interval of 292 years", func(c *Config) { c.PollInterval = Duration{math.MaxInt64} },
+			[]string{"poll_interval: 2562047h47m16.854775807s is too long; use between 1m and 24h"}},
+		{"poll interval just too long", func(c *Config) { c.PollInterval = Duration{25 * time.Hour} },
+			[]string{"poll_interval: 25h is too long; use between 1m and 24h"}},
+		{"poll interval of a day", func(c *Config) { c.PollInterval = Duration{24 * time.Hour} }, nil},
+		{"absurd counts", func(c *Config) { c.Backfill = 1001; c.FloodLimit = 5000; c.Feeds[0].Backfill = ptr(2000) },
+			[]string{"backfill: 1001 is too large; use at most 1000", "flood_limit: 5000 is too large; use at most 1000", "feeds[0].backfill: 2000 is too large; use at most 1000"}},
+		{"largest counts", func(c *Config) { c.Backfill = 1000; c.FloodLimit = 1000; c.Feeds[0].Backfill = ptr(1000) }, nil},
+		{"announcement age too short", func(c *Config) { c.MaxAnnouncementAge = Duration{30 * time.Minute} },
+			[]string{"max_announcement_age: 30m is out of range; use between 1h and 365 days (8760h), like 168h for a week"}},
+		{"announcement age too long", func(c *Config) { c.MaxAnnouncementAge = Duration{366 * 24 * time.Hour} },
+			[]string{"max_announcement_age: 8784h is out of range; use between 1h and 365 days (8760h), like 168h for a week"}},
+		{"announcement age bounds", func(c *Config) { c.MaxAnnouncementAge = Duration{time.Hour} }, nil},
+		{"allowed networks", func(c *Config) { c.AllowNetworks = []string{"10.0.0.0/8", " 192.168.1.10 ", "fd00::/8", "::1"} }, nil},
+		{"bad networks", func(c *Config) {
+			c.AllowNetworks = []string{"10.0.0.0/8", "10.0.0.0/33", "intranet.local", "fe80::1%eth0"}
+		},
+			[]string{
+				`allow_networks[1]: "10.0.0.0/33" is not a network; write a CIDR prefix like 10.0.0.0/8 or an IP address like 192.168.1.10`,
+				`allow_networks[2]: "intranet.local" is not a network; write a CIDR prefix like 10.0.0.0/8 or an IP address like 192.168.1.10`,
+				`allow_networks[3]: "fe80::1%eth0" is not a network; write a CIDR prefix like 10.0.0.0/8 or an IP address like 192.168.1.10`,
+			}},
 		{"negative backfill", func(c *Config) { c.Backfill = -1 },
 			[]string{"backfill: -1 is negative; use 0 to announce nothing on a feed's first poll, or N for the newest N"}},
 		{"flood limit zero", func(c *Config) { c.FloodLimit = 0 },
@@ -29,7 +53,15 @@ func TestValidateErrors(t *testing.T) {
 		{"log level and format", func(c *Config) { c.Log = Log{Level: "verbose", Format: "xml"} },
 			[]string{`log.level: "verbose" is not a level; use debug, info, warn or error`, `log.format: "xml" is not a format; use text or json`}},
 		{"database scheme, never the URL", func(c *Config) { c.Database = "mysql://root:hunter2@db/x" },
-			[]string{`database: "mysql" databases are not supported; use a SQLite file path (like pmbot.db) or a postgres:// URL`}},
+			[]string{`database: "mysql" databases are not supported; use a SQLite file path (like pmbot.db)`}},
+		{"PostgreSQL refused until supported, never the URL", func(c *Config) { c.Database = "postgres://u:hunter2@db/pmbot" },
+			[]string{"database: PostgreSQL is not supported by this version yet; use a SQLite file path (like pmbot.db)"}},
+		{"postgresql scheme too", func(c *Config) { c.Database = "PostgreSQL://u:hunter2@db:5432/pmbot?sslmode=require" },
+			[]string{"database: PostgreSQL is not supported by this version yet; use a SQLite file path (like pmbot.db)"}},
+		{"credentials before ://, never quoted", func(c *Config) { c.Database = "u:hunter2@db://pmbot" },
+			[]string{"database: is neither a file path nor a URL this version supports; use a SQLite file path (like pmbot.db)"}},
+		{"SQLite paths and URLs", func(c *Config) { c.Database = "file:pmbot.db?cache=shared" }, nil},
+		{"SQLite file URL", func(c *Config) { c.Database = "file:///var/lib/pmbot.db" }, nil},
 		{"database placeholder", func(c *Config) { c.Database = "${DB}" },
 			[]string{"database: ${…} placeholders are expanded only in secret fields; set PMBOT_DATABASE in the environment instead"}},
 		{"no feeds", func(c *Config) { c.Feeds = nil },
@@ -42,19 +74,34 @@ func TestValidateErrors(t *testing.T) {
 			[]string{`feeds[1]: author "Jo" needs title too (Apple's directory is searched by both), or set url or apple`}},
 		{"apple URL without id", func(c *Config) {
 			c.Feeds = append(c.Feeds, Feed{Name: "a", Apple: "https://podcasts.apple.com/fr/podcast/post-mortem"})
-		}, []string{`feeds[1].apple: "https://podcasts.apple.com/fr/podcast/post-mortem" is not an Apple Podcasts page; use its URL, like https://podcasts.apple.com/fr/podcast/post-mortem/id1234567890 (it must contain /id and digits)`}},
+		}, []string{`feeds[1].apple: is not an Apple Podcasts page; use its URL, like https://podcasts.apple.com/fr/podcast/post-mortem/id1234567890 (it must contain /id and digits)`}},
 		{"apple URL elsewhere", func(c *Config) {
 			c.Feeds = append(c.Feeds, Feed{Name: "a", Apple: "https://example.com/podcast/id123"})
-		}, []string{`feeds[1].apple: "https://example.com/podcast/id123" is not an Apple Podcasts page; use its URL, like https://podcasts.apple.com/fr/podcast/post-mortem/id1234567890 (it must contain /id and digits)`}},
+		}, []string{`feeds[1].apple: is not an Apple Podcasts page; use its URL, like https://podcasts.apple.com/fr/podcast/post-mortem/id1234567890 (it must contain /id and digits)`}},
 		{"feed URL scheme", func(c *Config) { c.Feeds = append(c.Feeds, Feed{Name: "f", URL: "ftp://h/f.xml"}) },
-			[]string{`feeds[1].url: "ftp://h/f.xml": use an http(s):// or file:// URL, or a file path`}},
+			[]string{`feeds[1].url: the ftp:// scheme is not supported; use an http(s):// or file:// URL, or a file path`}},
 		{"feed URL without host", func(c *Config) { c.Feeds = append(c.Feeds, Feed{Name: "f", URL: "https:///f.xml"}) },
-			[]string{`feeds[1].url: "https:///f.xml" has no host`}},
+			[]string{`feeds[1].url: has no host; write it like https://example.org/feed.xml`}},
+		{"URL with a password that does not parse (bad escape)", func(c *Config) {
+			c.Feeds = append(c.Feeds, Feed{Name: "f", URL: "https://user:hunter2@host/%zz"})
+		}, []string{"feeds[1].url: is not a valid URL: a % is not followed by two hexadecimal digits; write %25 for a % sign"}},
+		{"URL with a password taken for a port", func(c *Config) {
+			c.Feeds = append(c.Feeds, Feed{Name: "f", URL: "https://user:hunter2/x@host/feed"})
+		}, []string{"feeds[1].url: is not a valid URL: the port after the host is not a number; a user name or password with : / @ ? or # must be %-encoded"}},
+		{"URL with a token and a line break", func(c *Config) {
+			c.Feeds = append(c.Feeds, Feed{Name: "f", URL: "https://host/feed\n?token=hunter2"})
+		}, []string{"feeds[1].url: is not a valid URL: it holds a control character (a line break or a tab?)"}},
+		{"scheme with credentials, never quoted", func(c *Config) {
+			c.Feeds = append(c.Feeds, Feed{Name: "f", URL: "user:hunter2@host://feed"})
+		}, []string{"feeds[1].url: is not a URL this version supports; use an http(s):// or file:// URL, or a file path"}},
 		{"feed language and backfill", func(c *Config) { c.Feeds[0].Language = "es"; c.Feeds[0].Backfill = ptr(-2) },
 			[]string{`feeds[0].language: "es" is not supported; use en or fr`, "feeds[0].backfill: -2 is negative; use 0 or more, or remove it to use the global backfill"}},
 		{"duplicate names", func(c *Config) {
+			c.Feeds = []Feed{{Name: "h", URL: "https://h.example/a"}, {Name: "h", URL: "https://h.example/b"}}
+		}, []string{`feeds[1].name: "h" is already the name of feeds[0]; give each feed its own name`}},
+		{"derived names on one host do not collide", func(c *Config) {
 			c.Feeds = []Feed{{URL: "https://h.example/a"}, {URL: "https://h.example/b"}}
-		}, []string{`feeds[1].name: "h.example" is already the name of feeds[0]; give each feed its own name`}},
+		}, nil},
 		{"same podcast twice", func(c *Config) {
 			c.Feeds = []Feed{{Name: "a", URL: "https://h.example/a"}, {Name: "b", URL: "https://h.example/a"}}
 		}, []string{"feeds[1]: follows the same podcast as feeds[0]; remove one, or each episode is announced twice"}},
@@ -85,7 +132,7 @@ func TestValidateErrors(t *testing.T) {
 		{"discord channel not a snowflake", func(c *Config) {
 			c.Discord.BotToken = "d"
 			c.Subscriptions = []Subscription{{Platform: "discord", Channel: "general"}}
-		}, []string{`subscriptions[0].channel: "general" is not a Discord channel id; use the number (Developer Mode on, then right-click the channel > Copy Channel ID)`}},
+		}, []string{`subscriptions[0].channel: is not a Discord channel id; use the number (Developer Mode on, then right-click the channel > Copy Channel ID)`}},
 		{"console channel", func(c *Config) { c.Subscriptions = []Subscription{{Platform: "console", Channel: "/dev/tty"}} },
 			[]string{`subscriptions[0].channel: "/dev/tty": the console writes to stdout or stderr`}},
 		{"cron field count", func(c *Config) {
@@ -114,6 +161,9 @@ func TestValidateErrors(t *testing.T) {
 		{"every feed on top of a feed", func(c *Config) {
 			c.Subscriptions = []Subscription{{Platform: "console", Feed: "postmortem"}, {Platform: "console"}}
 		}, []string{`subscriptions[1]: sends every feed to a channel that subscriptions[0] already gets "postmortem" in; remove one`}},
+		{"the conflicting subscription need not be the first", func(c *Config) {
+			c.Subscriptions = []Subscription{{Platform: "console", Feed: "postmortem"}, {Platform: "console", Channel: "stderr"}, {Platform: "console", Feed: "postmortem"}}
+		}, []string{"subscriptions[2]: repeats subscriptions[0] (same platform, channel and feed); remove one"}},
 		{"slack needs a connection mode", func(c *Config) { c.Slack = Slack{BotToken: "xoxb-1"} },
 			[]string{"slack: set app_token (Socket Mode, no public URL needed) or signing_secret (HTTP events), or PMBOT_SLACK_APP_TOKEN / PMBOT_SLACK_SIGNING_SECRET"}},
 		{"slack tokens swapped", func(c *Config) { c.Slack = Slack{BotToken: "xapp-1-secret", AppToken: "xoxb-2-secret"} },
@@ -127,9 +177,16 @@ func TestValidateErrors(t *testing.T) {
 			[]string{"discord.bot_token: contains spaces or line breaks; paste the token alone"}},
 		{"discord ids", func(c *Config) { c.Discord = Discord{BotToken: "d", ApplicationID: "app", PublicKey: "nothex"} },
 			[]string{
-				`discord.application_id: "app" is not an application id; copy the number from the Developer Portal's General Information page`,
+				`discord.application_id: is not an application id; copy the number from the Developer Portal's General Information page`,
 				"discord.public_key: is not a public key; copy the 64 hexadecimal characters from the Developer Portal's General Information page",
 			}},
+		{"discord webhook pasted as a channel, never quoted", func(c *Config) {
+			c.Discord.BotToken = "d"
+			c.Subscriptions = []Subscription{{Platform: "discord", Channel: "https://discord.com/api/webhooks/1/hunter2"}}
+		}, []string{`subscriptions[0].channel: is not a Discord channel id; use the number (Developer Mode on, then right-click the channel > Copy Channel ID)`}},
+		{"feed URL in place of a feed name, never quoted", func(c *Config) {
+			c.Subscriptions = []Subscription{{Platform: "console", Feed: "https://h.example/rss?token=hunter2"}}
+		}, []string{`subscriptions[0].feed: is not a feed name; use one of "postmortem" (a feed's name, not its URL), or leave it empty for every feed`}},
 		{"discord ok", func(c *Config) { c.Discord = Discord{BotToken: "d", ApplicationID: "123", PublicKey: hexKey} }, nil},
 		{"every problem at once", func(c *Config) {
 			c.PollInterval = Duration{time.Second}
@@ -189,5 +246,104 @@ func TestValidateDoesNotModify(t *testing.T) {
 	}
 	if diff := cmp.Diff(before.Subscriptions, c.Subscriptions); diff != "" {
 		t.Errorf("Validate changed subscriptions (-before +after):\n%s", diff)
+	}
+}
+
+func TestDigestSchedule(t *testing.T) {
+	tests := []struct {
+		schedule, zone string
+		want           string // the problem, "" when valid
+	}{
+		{"0 9 * * 1", "", ""},
+		{"0 9 * * *", "", ""},
+		{"@daily", "", ""},
+		{"@midnight", "", ""},
+		{"@weekly", "", ""},
+		{"@monthly", "", ""},
+		{"@yearly", "", ""},
+		{"0 9 1 * *", "", ""},
+		{"0 9 29 2 *", "", ""},
+		// DST: robfig/cron fires these twice, an hour apart, on the day clocks go
+		// back, and 23h or 25h apart around the changes; they are still daily.
+		{"30 2 * * *", "Europe/Paris", ""},
+		{"30 1 * * *", "America/New_York", ""},
+		{"0 9 * * *", "Australia/Lord_Howe", ""},
+		{"* * * * *", "", `"* * * * *" fires more than once a day; a digest is at most daily, like "0 9 * * 1" (Mondays 9:00)`},
+		{"@hourly", "", `"@hourly" fires more than once a day; a digest is at most daily, like "0 9 * * 1" (Mondays 9:00)`},
+		{"*/30 9 * * 1", "", `"*/30 9 * * 1" fires more than once a day; a digest is at most daily, like "0 9 * * 1" (Mondays 9:00)`},
+		{"0 9,18 * * 5", "", `"0 9,18 * * 5" fires more than once a day; a digest is at most daily, like "0 9 * * 1" (Mondays 9:00)`},
+		{"0 0,23 * * *", "", `"0 0,23 * * *" fires more than once a day; a digest is at most daily, like "0 9 * * 1" (Mondays 9:00)`},
+		{"0 0 30 2 *", "", `"0 0 30 2 *" never fires (no such date); fix the day and month`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.schedule+" "+tt.zone, func(t *testing.T) {
+			c := Default()
+			c.Subscriptions = []Subscription{{Platform: "console", Digest: Digest{Schedule: tt.schedule, TimeZone: tt.zone}}}
+			var got []string
+			if err := c.Validate(); err != nil {
+				var e *Error
+				if !errors.As(err, &e) {
+					t.Fatal(err)
+				}
+				for _, p := range e.Problems {
+					got = append(got, p.String())
+				}
+			}
+			var want []string
+			if tt.want != "" {
+				want = []string{"subscriptions[0].digest.schedule: " + tt.want}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestParseLogLevel(t *testing.T) {
+	tests := []struct {
+		in, want, err string
+	}{
+		{"debug", "debug", ""},
+		{" WARN ", "warn", ""},
+		{"Info", "info", ""},
+		{"error", "error", ""},
+		{"verbose", "", `"verbose" is not a level; use debug, info, warn or error`},
+		{"", "", `"" is not a level; use debug, info, warn or error`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseLogLevel(tt.in)
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if diff := cmp.Diff([]string{tt.want, tt.err}, []string{got, gotErr}); diff != "" {
+				t.Errorf("ParseLogLevel(%q) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+	// Validate words it the same way, so the CLI and the file agree.
+	c := Default()
+	c.Log.Level = "verbose"
+	if err := c.Validate(); err == nil || err.Error() != `config: log.level: "verbose" is not a level; use debug, info, warn or error` {
+		t.Errorf("Validate(log.level: verbose) = %v", err)
+	}
+}
+
+func TestAllowedPrefixes(t *testing.T) {
+	c := Config{AllowNetworks: []string{"10.0.0.0/8", "192.168.1.10", " 172.16.5.1/12 ", "fd00::/8", "::1", "nonsense", "fe80::1%eth0"}}
+	want := []netip.Prefix{
+		netip.MustParsePrefix("10.0.0.0/8"),
+		netip.MustParsePrefix("192.168.1.10/32"),
+		netip.MustParsePrefix("172.16.0.0/12"),
+		netip.MustParsePrefix("fd00::/8"),
+		netip.MustParsePrefix("::1/128"),
+	}
+	if diff := cmp.Diff(want, c.AllowedPrefixes(), cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+		t.Errorf("AllowedPrefixes (-want +got):\n%s", diff)
+	}
+	if got := Default().AllowedPrefixes(); len(got) != 0 {
+		t.Errorf("default AllowedPrefixes = %v; want none", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"runtime/debug"
@@ -22,6 +23,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
+
+	"github.com/pmbot/pmbot/localfile"
 )
 
 // Fetch defaults, after the limits of mature feed readers (Miniflux uses 15 MiB and 20 s;
@@ -75,8 +78,10 @@ type FetchResult struct {
 	MovedTo string
 }
 
-// FetchError is a failed fetch. Its URL never carries credentials.
+// FetchError is a failed fetch. Neither its URL nor its messages carry credentials
+// or secret query values (see RedactURL).
 type FetchError struct {
+	// URL is the feed's location, redacted.
 	URL string
 	// Status is the HTTP status, 0 when there was no HTTP answer.
 	Status int
@@ -87,14 +92,17 @@ type FetchError struct {
 	// limit and wait let UserMessage name the numbers the admin configured.
 	limit int64
 	wait  time.Duration
+	// file is set for a local feed, so messages speak of a file, not a server.
+	file bool
 }
 
-// Error implements error.
+// Error implements error. The URL and the cause are redacted again here: the fields
+// are exported, and a cause may quote a URL (a bad Location header does).
 func (e *FetchError) Error() string {
 	if e.URL == "" {
-		return "feeds: fetch: " + e.Err.Error()
+		return "feeds: fetch: " + redactText(e.Err.Error())
 	}
-	return "feeds: fetch " + e.URL + ": " + e.Err.Error()
+	return "feeds: fetch " + RedactURL(e.URL) + ": " + redactText(e.Err.Error())
 }
 
 // Unwrap gives errors.Is/As access to the cause.
@@ -107,16 +115,20 @@ func (e *FetchError) Permanent() bool {
 		(e.Status == 0 && errors.Is(e.Err, fs.ErrNotExist))
 }
 
-// UserMessage says what went wrong in words an admin can act on.
+// UserMessage says what went wrong and what to do, in words an admin can act on. It
+// promises nothing about retrying: that is the caller's to say (a one-shot command
+// does not retry; the bot does).
 func (e *FetchError) UserMessage() string {
 	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
-	retry := "will retry later"
-	if e.RetryAfter > 0 {
-		retry = "retrying after " + humanDuration(e.RetryAfter)
-	}
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
+	var forbidden *forbiddenError
 	switch {
+	case errors.As(e.Err, &forbidden) && forbidden.addr.IsValid():
+		return fmt.Sprintf("the URL leads to %s address (%s), which feeds may not make the bot reach; an operator can allow that network with allow_networks",
+			withArticle(forbidden.kind), forbidden.addr)
+	case errors.As(e.Err, &forbidden):
+		return "the location is " + forbidden.kind + ", which feeds may not make the bot read; only http(s) URLs are fetched here"
 	case e.Status == http.StatusNotFound:
 		return "the feed server answered " + status + ": check the URL"
 	case e.Status == http.StatusGone:
@@ -124,25 +136,40 @@ func (e *FetchError) UserMessage() string {
 	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
 		return "the feed server answered " + status + ": the feed is private or refuses bots; check the URL and its credentials"
 	case e.Status == http.StatusTooManyRequests:
-		return "the feed server asks us to slow down; " + retry
+		return "the feed server asks us to slow down" + e.retryAfter("")
 	case e.Status == http.StatusServiceUnavailable:
-		return "the feed server is unavailable (" + status + "); " + retry
+		return "the feed server is unavailable (" + status + e.retryAfter(", ") + ")"
 	case e.Status >= 500:
-		return "the feed server failed (" + status + "); " + retry
+		return "the feed server failed (" + status + ")"
 	case e.Status != 0:
 		return "the feed server answered " + status
 	case errors.Is(e.Err, ErrTooLarge):
 		return "the feed is larger than " + humanSize(e.limit)
+	case errors.Is(e.Err, ErrTimeout) && e.file:
+		return "the feed file could not be read within " + humanDuration(e.wait)
 	case errors.Is(e.Err, ErrTimeout):
 		return "the feed server did not answer within " + humanDuration(e.wait)
 	case errors.Is(e.Err, ErrTooManyRedirects):
 		return fmt.Sprintf("the feed URL redirects in a loop or more than %d times: check the URL", MaxRedirects)
+	case errors.Is(e.Err, ErrEmptyResponse) && e.file:
+		return "the feed file is empty"
 	case errors.Is(e.Err, ErrEmptyResponse):
 		return "the feed server sent an empty response"
+	case errors.Is(e.Err, localfile.ErrNotRegular):
+		// localfile says which kind in parentheses: "not a regular file (a named pipe)".
+		detail, _ := strings.CutPrefix(e.Err.Error(), localfile.ErrNotRegular.Error())
+		if !strings.HasPrefix(detail, " (") {
+			detail = ""
+		}
+		return "the feed path is not a regular file" + detail + "; give the path of a feed file"
 	case errors.Is(e.Err, fs.ErrNotExist):
 		return "the feed file does not exist: check the path"
+	case errors.Is(e.Err, fs.ErrPermission) && e.file:
+		return "the bot may not read the feed file (permission denied): check the file's permissions"
 	case errors.Is(e.Err, context.Canceled):
 		return "the fetch was cancelled"
+	case errors.Is(e.Err, context.DeadlineExceeded) && e.file:
+		return "the feed file could not be read in time"
 	case errors.Is(e.Err, context.DeadlineExceeded):
 		return "the feed server did not answer in time"
 	case errors.As(e.Err, &dnsErr):
@@ -150,8 +177,19 @@ func (e *FetchError) UserMessage() string {
 	case errors.As(e.Err, &certErr):
 		return "the feed server's TLS certificate is not valid"
 	default:
-		return "the feed could not be fetched: " + e.Err.Error()
+		return "the feed could not be fetched: " + redactText(e.Err.Error())
 	}
+}
+
+// retryAfter is the server's Retry-After for a message, after sep; "" when it sent none.
+func (e *FetchError) retryAfter(sep string) string {
+	switch {
+	case e.RetryAfter <= 0:
+		return ""
+	case sep == "":
+		return " (retry after " + humanDuration(e.RetryAfter) + ")"
+	}
+	return sep + "retry after " + humanDuration(e.RetryAfter)
 }
 
 // FetcherOptions configures a Fetcher; zero values mean the defaults.
@@ -160,14 +198,27 @@ type FetcherOptions struct {
 	MaxBody int64
 	// ConnectTimeout bounds dialling. Default 10s. Ignored when Transport is set.
 	ConnectTimeout time.Duration
-	// Timeout bounds a whole fetch, redirects and body included. Default 30s.
+	// Timeout bounds a whole fetch, redirects and body included, and the reading of a
+	// local file. Default 30s.
 	Timeout time.Duration
 	// UserAgent defaults to "pmbot/<version> (+https://github.com/pmbot/pmbot)".
 	UserAgent string
-	// Transport replaces the default transport (tests).
+	// Transport replaces the default transport (tests). With PublicOnly, a custom
+	// Transport gets only the checks made before connecting (scheme, literal
+	// addresses): the connect-time check lives in the default transport's dialer.
 	Transport http.RoundTripper
 	// Now is the clock for Retry-After dates. Default time.Now.
 	Now func() time.Time
+	// PublicOnly makes the Fetcher refuse, with ErrForbiddenAddress, whatever a feed's
+	// author could point it at to reach the bot's own network: a connection to an
+	// address that is not public (see IsPublicAddr), checked on the resolved address
+	// of every connection, redirects included; a local file or file:// URL. It also
+	// ignores the HTTP proxy of the environment, which would reach internal hosts on
+	// our behalf. Set it for URLs taken from feed content (podcast:chapters).
+	PublicOnly bool
+	// AllowNetworks are networks reachable even with PublicOnly: an intranet feed host
+	// the operator trusts. Ignored without PublicOnly.
+	AllowNetworks []netip.Prefix
 }
 
 // Fetcher fetches feeds over HTTP(S) or from local files. It is safe for concurrent use.
@@ -178,6 +229,8 @@ type Fetcher struct {
 	connectTimeout time.Duration
 	userAgent      string
 	now            func() time.Time
+	// guard is set with PublicOnly.
+	guard *dialGuard
 }
 
 // NewFetcher returns a Fetcher with opts, defaults filled in.
@@ -204,10 +257,18 @@ func NewFetcher(opts FetcherOptions) *Fetcher {
 	if f.now == nil {
 		f.now = time.Now
 	}
+	dialer := &net.Dialer{Timeout: f.connectTimeout, KeepAlive: 15 * time.Second}
+	if opts.PublicOnly {
+		f.guard = newDialGuard(append([]netip.Prefix(nil), opts.AllowNetworks...), dialer)
+	}
 	rt := opts.Transport
 	if rt == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.DialContext = (&net.Dialer{Timeout: f.connectTimeout, KeepAlive: 15 * time.Second}).DialContext
+		t.DialContext = dialer.DialContext
+		if f.guard != nil {
+			t.DialContext = f.guard.DialContext
+			t.Proxy = nil
+		}
 		// We set Accept-Encoding and decode ourselves, so the size cap sees decoded bytes
 		// whatever the transport does.
 		t.DisableCompression = true
@@ -218,6 +279,9 @@ func NewFetcher(opts FetcherOptions) *Fetcher {
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) > MaxRedirects {
 				return ErrTooManyRedirects
+			}
+			if f.guard != nil {
+				return f.guard.checkURL(req.URL)
 			}
 			return nil
 		},
@@ -238,32 +302,40 @@ func defaultUserAgent() string {
 // http(s) URL, a file:// URL or a filesystem path. Every error is a *FetchError.
 func (f *Fetcher) Fetch(ctx context.Context, st FetchState) (FetchResult, error) {
 	loc := strings.TrimSpace(st.URL)
+	shown := RedactURL(loc)
 	scheme, _, hasScheme := strings.Cut(loc, "://")
 	scheme = strings.ToLower(scheme)
 	switch {
 	case loc == "":
 		return FetchResult{}, &FetchError{Err: errors.New("no feed URL")}
+	case f.guard != nil && (!hasScheme || scheme == "file"):
+		return FetchResult{}, &FetchError{URL: shown, Err: &forbiddenError{kind: "a local file"}}
 	case !hasScheme:
 		// A path is taken as is: parsing it as a URL would choke on "%" or a drive letter.
-		return f.fetchFile(ctx, st, loc)
+		return f.fetchFile(ctx, st, loc, shown)
 	}
 	u, err := url.Parse(loc)
 	if err != nil {
-		// The parse error repeats the URL, credentials included; say only what is wrong.
-		return FetchResult{}, &FetchError{Err: errors.New("invalid feed URL")}
+		// The parse error repeats the URL, and its cause may quote the password ("invalid
+		// port"); say only what is wrong.
+		return FetchResult{}, &FetchError{URL: shown, Err: errors.New("invalid feed URL")}
 	}
 	switch scheme {
 	case "http", "https":
-		return f.fetchHTTP(ctx, st, u)
+		if f.guard != nil {
+			if err := f.guard.checkURL(u); err != nil {
+				return FetchResult{}, &FetchError{URL: shown, Err: err}
+			}
+		}
+		return f.fetchHTTP(ctx, st, u, shown)
 	case "file":
-		return f.fetchFile(ctx, st, u.Path)
+		return f.fetchFile(ctx, st, u.Path, shown)
 	default:
-		return FetchResult{}, &FetchError{URL: redactURL(u), Err: fmt.Errorf("unsupported URL scheme %q", u.Scheme)}
+		return FetchResult{}, &FetchError{URL: shown, Err: fmt.Errorf("unsupported URL scheme %q", u.Scheme)}
 	}
 }
 
-func (f *Fetcher) fetchHTTP(ctx context.Context, st FetchState, u *url.URL) (FetchResult, error) {
-	shown := redactURL(u)
+func (f *Fetcher) fetchHTTP(ctx context.Context, st FetchState, u *url.URL, shown string) (FetchResult, error) {
 	tctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	fail := func(err error) (FetchResult, error) {
@@ -351,7 +423,10 @@ func (f *Fetcher) classify(parent, tctx context.Context, shown string, err error
 	}
 	var ne net.Error
 	var op *net.OpError
+	var forbidden *forbiddenError
 	switch {
+	case errors.As(err, &forbidden):
+		fe.Err = forbidden // without the dial or redirect wrapping
 	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrTooManyRedirects), errors.Is(err, ErrEmptyResponse):
 		fe.Err = err
 	case parent.Err() != nil:
@@ -422,47 +497,66 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return max(0, min(d, maxRetryAfter))
 }
 
-func (f *Fetcher) fetchFile(ctx context.Context, st FetchState, path string) (FetchResult, error) {
+// fetchFile reads a local feed through localfile, so a FIFO, a device or a directory
+// given as a feed is refused at once instead of blocking the bot (and its shutdown)
+// forever. The fetcher's Timeout bounds the read as it bounds an HTTP fetch.
+func (f *Fetcher) fetchFile(ctx context.Context, st FetchState, path, shown string) (FetchResult, error) {
+	tctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
 	fail := func(err error) (FetchResult, error) {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the path is already in the message
-		}
-		return FetchResult{}, &FetchError{URL: path, Err: err, limit: f.maxBody}
+		return FetchResult{}, f.classifyFile(ctx, tctx, shown, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	file, err := os.Open(path)
+	// An unchanged file is not read again. Stat never blocks, whatever the path is;
+	// anything but a regular file goes on to localfile.Read, which says what it is.
+	if st.ETag != "" {
+		if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() && fileETag(info) == st.ETag {
+			return FetchResult{NotModified: true, ETag: st.ETag, LastModified: fileLastModified(info), FinalURL: st.URL}, nil
+		}
+	}
+	body, info, err := localfile.Read(tctx, path, f.maxBody)
 	if err != nil {
 		return fail(err)
 	}
-	defer file.Close()
-	info, err := file.Stat()
-	if err != nil {
-		return fail(err)
+	if len(body) == 0 {
+		return fail(ErrEmptyResponse)
 	}
-	if !info.Mode().IsRegular() {
-		return fail(errors.New("not a regular file"))
+	return FetchResult{Body: body, ETag: fileETag(info), LastModified: fileLastModified(info), FinalURL: st.URL}, nil
+}
+
+// fileETag plays the ETag of a local feed with its mtime (to the nanosecond) and
+// size, so a feed is only parsed again when edited, even twice within a second.
+func fileETag(info fs.FileInfo) string {
+	return fmt.Sprintf(`"%x-%x"`, info.ModTime().UnixNano(), info.Size())
+}
+
+func fileLastModified(info fs.FileInfo) string {
+	return info.ModTime().UTC().Format(http.TimeFormat)
+}
+
+// classifyFile turns a localfile error into a *FetchError with a matchable cause.
+func (f *Fetcher) classifyFile(parent, tctx context.Context, shown string, err error) error {
+	fe := &FetchError{URL: shown, limit: f.maxBody, wait: f.timeout, file: true}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is already in the message
 	}
-	// The mtime (to the nanosecond) and size play the ETag, so a local feed is only
-	// parsed again when edited, even twice within a second.
-	res := FetchResult{
-		ETag:         fmt.Sprintf(`"%x-%x"`, info.ModTime().UnixNano(), info.Size()),
-		LastModified: info.ModTime().UTC().Format(http.TimeFormat),
-		FinalURL:     st.URL,
+	switch {
+	case errors.Is(err, localfile.ErrTooLarge):
+		fe.Err = ErrTooLarge
+	case !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
+		fe.Err = err
+	case parent.Err() != nil:
+		// The caller gave up (shutdown, its own deadline): say so, not "timed out".
+		fe.Err = parent.Err()
+	case errors.Is(tctx.Err(), context.DeadlineExceeded):
+		fe.Err = fmt.Errorf("%w after %s", ErrTimeout, humanDuration(f.timeout))
+	default:
+		fe.Err = err
 	}
-	if st.ETag != "" && st.ETag == res.ETag {
-		res.NotModified = true
-		return res, nil
-	}
-	if info.Size() > f.maxBody {
-		return fail(ErrTooLarge)
-	}
-	if res.Body, err = readCapped(file, f.maxBody); err != nil {
-		return fail(err)
-	}
-	return res, nil
+	return fe
 }
 
 // readCapped reads at most maxBody bytes, failing with ErrTooLarge beyond and with
@@ -513,13 +607,6 @@ func xmlDeclaresEncoding(body []byte) bool {
 	}
 	end := bytes.Index(b, []byte("?>"))
 	return end > 0 && bytes.Contains(b[:end], []byte("encoding"))
-}
-
-// redactURL prints u without its userinfo, which may hold a private feed's credentials.
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User = nil
-	return c.String()
 }
 
 // humanDuration prints 2m rather than 2m0s.

@@ -22,6 +22,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/pmbot/pmbot/localfile"
 )
 
 const testFeed = `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Post Mortem</title></channel></rss>`
@@ -85,7 +87,9 @@ func newFakeFeedServer(t testing.TB) *fakeFeedServer {
 	mux.Handle("/429-seconds", status(429, "120"))
 	mux.Handle("/429-date", status(429, fixedNow.Add(90*time.Second).Format(http.TimeFormat)))
 	mux.Handle("/429-huge", status(429, "99999999999999"))
+	mux.Handle("/429", status(429, ""))
 	mux.Handle("/503", status(503, "300"))
+	mux.Handle("/503-bare", status(503, ""))
 	mux.Handle("/500", status(500, "60")) // Retry-After is only honoured on 429/503
 	mux.HandleFunc("/empty", func(w http.ResponseWriter, r *http.Request) {})
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
@@ -131,6 +135,11 @@ func newFakeFeedServer(t testing.TB) *fakeFeedServer {
 	mux.Handle("/moved-then-found", redirect("/found", http.StatusMovedPermanently))
 	mux.Handle("/moved-etag", redirect("/etag.xml", http.StatusMovedPermanently))
 	mux.Handle("/moved-404", redirect("/404", http.StatusMovedPermanently))
+	mux.HandleFunc("/bad-location", func(w http.ResponseWriter, r *http.Request) {
+		// Invalid (a space in the host), so the client's error quotes it.
+		w.Header().Set("Location", "http://alice:s3cret@exa mple.com/%zz?token=s3cret")
+		w.WriteHeader(http.StatusFound)
+	})
 	mux.HandleFunc("/latin1.xml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml; charset=ISO-8859-1")
 		w.Write([]byte("<rss><channel><title>Caf\xe9 cr\xe8me</title></channel></rss>"))
@@ -335,15 +344,19 @@ func TestFetchErrors(t *testing.T) {
 		{"301 to 404", FetcherOptions{}, "/moved-404", want{Status: 404, Permanent: true,
 			Error: "feeds: fetch " + u + "/moved-404: HTTP 404 Not Found", Message: "the feed server answered 404 Not Found: check the URL"}},
 		{"429 Retry-After seconds", FetcherOptions{}, "/429-seconds", want{Status: 429, RetryAfter: 2 * time.Minute,
-			Error: "feeds: fetch " + u + "/429-seconds: HTTP 429 Too Many Requests", Message: "the feed server asks us to slow down; retrying after 2m"}},
+			Error: "feeds: fetch " + u + "/429-seconds: HTTP 429 Too Many Requests", Message: "the feed server asks us to slow down (retry after 2m)"}},
 		{"429 Retry-After date", FetcherOptions{}, "/429-date", want{Status: 429, RetryAfter: 90 * time.Second,
-			Error: "feeds: fetch " + u + "/429-date: HTTP 429 Too Many Requests", Message: "the feed server asks us to slow down; retrying after 1m30s"}},
+			Error: "feeds: fetch " + u + "/429-date: HTTP 429 Too Many Requests", Message: "the feed server asks us to slow down (retry after 1m30s)"}},
 		{"429 Retry-After capped", FetcherOptions{}, "/429-huge", want{Status: 429, RetryAfter: 24 * time.Hour,
-			Error: "feeds: fetch " + u + "/429-huge: HTTP 429 Too Many Requests", Message: "the feed server asks us to slow down; retrying after 24h"}},
+			Error: "feeds: fetch " + u + "/429-huge: HTTP 429 Too Many Requests", Message: "the feed server asks us to slow down (retry after 24h)"}},
+		{"429 without Retry-After", FetcherOptions{}, "/429", want{Status: 429,
+			Error: "feeds: fetch " + u + "/429: HTTP 429 Too Many Requests", Message: "the feed server asks us to slow down"}},
 		{"503 Retry-After", FetcherOptions{}, "/503", want{Status: 503, RetryAfter: 5 * time.Minute,
-			Error: "feeds: fetch " + u + "/503: HTTP 503 Service Unavailable", Message: "the feed server is unavailable (503 Service Unavailable); retrying after 5m"}},
+			Error: "feeds: fetch " + u + "/503: HTTP 503 Service Unavailable", Message: "the feed server is unavailable (503 Service Unavailable, retry after 5m)"}},
+		{"503 without Retry-After", FetcherOptions{}, "/503-bare", want{Status: 503,
+			Error: "feeds: fetch " + u + "/503-bare: HTTP 503 Service Unavailable", Message: "the feed server is unavailable (503 Service Unavailable)"}},
 		{"500", FetcherOptions{}, "/500", want{Status: 500,
-			Error: "feeds: fetch " + u + "/500: HTTP 500 Internal Server Error", Message: "the feed server failed (500 Internal Server Error); will retry later"}},
+			Error: "feeds: fetch " + u + "/500: HTTP 500 Internal Server Error", Message: "the feed server failed (500 Internal Server Error)"}},
 		{"empty body", FetcherOptions{}, "/empty", want{Is: ErrEmptyResponse,
 			Error: "feeds: fetch " + u + "/empty: empty response", Message: "the feed server sent an empty response"}},
 		{"slow headers", FetcherOptions{Timeout: 200 * time.Millisecond}, "/slow", want{Is: ErrTimeout,
@@ -419,6 +432,13 @@ func TestFetchRedactsCredentials(t *testing.T) {
 		{"redirect loop", withCreds(srv.URL) + "/loop", FetcherOptions{}},
 		{"timeout", withCreds(srv.URL) + "/slow", FetcherOptions{Timeout: 100 * time.Millisecond}},
 		{"connection refused", withCreds(closed) + "/feed.xml", FetcherOptions{}},
+		{"query token, HTTP status", srv.URL + "/404?token=s3cret&page=2", FetcherOptions{}},
+		{"signed URL, redirect loop", srv.URL + "/loop?X-Amz-Credential=alice&X-Amz-Signature=s3cret", FetcherOptions{}},
+		{"query token, connection refused", closed + "/feed.xml?api_key=s3cret", FetcherOptions{}},
+		{"invalid Location header", srv.URL + "/bad-location", FetcherOptions{}},
+		{"invalid URL", "http://alice:s3cret@exa mple.com/%zz?access_token=s3cret", FetcherOptions{}},
+		{"unsupported scheme", "ftp://alice:s3cret@example.com/feed.xml?auth=s3cret", FetcherOptions{}},
+		{"file path", filepath.Join(t.TempDir(), "feed.xml?token=s3cret"), FetcherOptions{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -433,6 +453,22 @@ func TestFetchRedactsCredentials(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFetchErrorRedacts: a FetchError built by anyone, with a cause quoting a URL,
+// prints no secret.
+func TestFetchErrorRedacts(t *testing.T) {
+	fe := &FetchError{
+		URL: "https://alice:s3cret@feeds.example.com/feed?token=s3cret",
+		Err: errors.New(`failed to parse Location header "https://alice:s3cret@x y/?sig=s3cret"`),
+	}
+	want := `feeds: fetch https://feeds.example.com/feed?token=REDACTED: failed to parse Location header "https://x y/?sig=REDACTED"`
+	if diff := cmp.Diff(want, fe.Error()); diff != "" {
+		t.Errorf("Error() (-want +got):\n%s", diff)
+	}
+	if msg := fe.UserMessage(); strings.Contains(msg, "s3cret") || strings.Contains(msg, "alice") {
+		t.Errorf("UserMessage() = %q: secrets leaked", msg)
 	}
 }
 
@@ -519,7 +555,7 @@ func TestFetchFile(t *testing.T) {
 	}{
 		{"missing", filepath.Join(dir, "missing.xml"), os.ErrNotExist, true, "the feed file does not exist: check the path"},
 		{"too large", big, ErrTooLarge, false, "the feed is larger than 1 KiB"},
-		{"empty", empty, ErrEmptyResponse, false, "the feed server sent an empty response"},
+		{"empty", empty, ErrEmptyResponse, false, "the feed file is empty"},
 	}
 	for _, tt := range errTests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -538,10 +574,57 @@ func TestFetchFile(t *testing.T) {
 	}
 }
 
+// TestFetchFileRefusals: a path that is not a regular file is refused at once with a
+// message an admin can act on, and a cancelled fetch says so.
+func TestFetchFileRefusals(t *testing.T) {
+	dir := t.TempDir()
+	feed := filepath.Join(dir, "feed.xml")
+	if err := os.WriteFile(feed, []byte(testFeed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer cancel2()
+
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		st      FetchState
+		is      error
+		message string
+	}{
+		{"directory", context.Background(), FetchState{URL: dir}, localfile.ErrNotRegular,
+			"the feed path is not a regular file (a directory); give the path of a feed file"},
+		{"cancelled", canceled, FetchState{URL: feed}, context.Canceled, "the fetch was cancelled"},
+		{"cancelled, unchanged file", canceled, FetchState{URL: feed, ETag: fileETag(info)}, context.Canceled, "the fetch was cancelled"},
+		{"caller's deadline passed", expired, FetchState{URL: feed}, context.DeadlineExceeded, "the feed file could not be read in time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := testFetcher(FetcherOptions{}).Fetch(tt.ctx, tt.st)
+			var fe *FetchError
+			if !errors.As(err, &fe) || !errors.Is(err, tt.is) {
+				t.Fatalf("Fetch error = %v, want a *FetchError matching %v", err, tt.is)
+			}
+			if errors.Is(err, ErrTimeout) {
+				t.Errorf("Fetch error = %v: the caller's own deadline is not our timeout", err)
+			}
+			if diff := cmp.Diff(tt.message, fe.UserMessage()); diff != "" {
+				t.Errorf("UserMessage (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestFetchBadURL(t *testing.T) {
 	tests := []struct{ url, want string }{
 		{"ftp://bob:pw@example.com/feed.xml", `feeds: fetch ftp://example.com/feed.xml: unsupported URL scheme "ftp"`},
-		{"http://bob:pw@exa mple.com/%zz", "feeds: fetch: invalid feed URL"},
+		{"http://bob:pw@exa mple.com/%zz", "feeds: fetch http://exa mple.com/%zz: invalid feed URL"},
 		{"  ", "feeds: fetch: no feed URL"},
 	}
 	for _, tt := range tests {

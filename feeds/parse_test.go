@@ -605,6 +605,23 @@ func FuzzParse(f *testing.F) {
 			f.Add(append(b[:i+len("</item>"):i+len("</item>")], "</channel></rss>"...))
 		}
 	}
+	// Hostile documents: entity expansion, an unknown encoding, deep nesting, hostile
+	// URLs and numbers, UTF-16, NULs, JSON of the wrong types, a web page.
+	for _, s := range []string{
+		`<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><rss version="2.0"><channel><title>&b;&b;</title></channel></rss>`,
+		`<?xml version="1.0" encoding="klingon"?><rss version="2.0"><channel><title>x</title></channel></rss>`,
+		`<rss version="2.0"><channel>` + strings.Repeat("<item><title>", 200),
+		`<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><item>` +
+			`<guid></guid><enclosure url="http://u:p@127.0.0.1/?token=x" length="-1" type="audio/mpeg"/>` +
+			`<itunes:duration>99999999999999999999</itunes:duration><itunes:episode>-3</itunes:episode>` +
+			`<podcast:chapters url="file:///etc/passwd"/><link>javascript:alert(1)</link></item></channel></rss>`,
+		"\xff\xfe<\x00r\x00s\x00s\x00>\x00",
+		"<rss version=\"2.0\"><channel><title>\x00</title></channel>\x00</rss>",
+		`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":1},null,{"attachments":[{"url":5,"size_in_bytes":-1}]}]}`,
+		`<!doctype html><html><head><link rel="alternate" type="application/rss+xml" href="/feed"></head></html>`,
+	} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		feed, err := Parse(bytes.NewReader(doc))
 		if err != nil {

@@ -53,7 +53,7 @@ type Query struct {
 // String describes q for error messages: `"Post Mortem" by François Paupier`.
 func (q Query) String() string {
 	if q.ApplePage != "" {
-		return q.ApplePage
+		return RedactURL(q.ApplePage)
 	}
 	s := strconv.Quote(q.Title)
 	if q.Author != "" {
@@ -187,7 +187,7 @@ var appleIDPart = regexp.MustCompile(`^id([0-9]+)$`)
 // https://podcasts.apple.com/fr/podcast/post-mortem/id1526220015 (episode links, with
 // ?i=…, carry the podcast's id in the path too).
 func ApplePodcastID(pageURL string) (int64, error) {
-	bad := fmt.Errorf("feeds: %q is not an Apple Podcasts page URL (expected https://podcasts.apple.com/…/id123456789)", pageURL)
+	bad := fmt.Errorf("feeds: %q is not an Apple Podcasts page URL (expected https://podcasts.apple.com/…/id123456789)", RedactURL(pageURL))
 	u, err := url.Parse(strings.TrimSpace(pageURL))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
 		return 0, bad

@@ -252,3 +252,16 @@ func TestResolveFold(t *testing.T) {
 		}
 	}
 }
+
+// TestApplePodcastIDRedacts: the error repeats the page URL given, which may be a
+// private feed's URL pasted in the wrong place.
+func TestApplePodcastIDRedacts(t *testing.T) {
+	_, err := ApplePodcastID("https://alice:s3cret@feeds.example.com/private.rss?token=s3cret")
+	want := `feeds: "https://feeds.example.com/private.rss?token=REDACTED" is not an Apple Podcasts page URL (expected https://podcasts.apple.com/…/id123456789)`
+	if err == nil || err.Error() != want {
+		t.Errorf("ApplePodcastID error = %v, want %q", err, want)
+	}
+	if got, want := (Query{ApplePage: "https://u:p@podcasts.apple.com/x/id1?token=t"}).String(), "https://podcasts.apple.com/x/id1?token=REDACTED"; got != want {
+		t.Errorf("Query.String() = %q, want %q", got, want)
+	}
+}

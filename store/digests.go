@@ -143,9 +143,10 @@ func (d *DB) SubscribedAt(ctx context.Context, subID int64) (time.Time, error) {
 }
 
 // EpisodesSince returns a feed's episodes published in [since, until), oldest
-// first: the episodes of one digest period.
+// first: the episodes of one digest period. Damaged rows are left out (see
+// DamagedEpisodes).
 func (d *DB) EpisodesSince(ctx context.Context, feedID int64, since, until time.Time) ([]Episode, error) {
-	eps, err := d.queryEpisodes(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? AND published >= ? AND published < ? ORDER BY published, id`,
+	eps, _, err := d.queryEpisodes(ctx, 0, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? AND published >= ? AND published < ? ORDER BY published, id`,
 		feedID, since.Unix(), until.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("store: episodes since %s: %w", since.Format(time.RFC3339), err)

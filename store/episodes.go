@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pmbot/pmbot/feeds"
@@ -49,6 +50,9 @@ func (d *DB) RecordPoll(ctx context.Context, feedID int64, parsed []feeds.Episod
 	if err != nil {
 		return PollResult{}, fmt.Errorf("store: record poll of feed %d: %w", feedID, err)
 	}
+	for _, e := range res.Updated {
+		d.repaired(e.ID) // rewritten and committed: sound again
+	}
 	return res, nil
 }
 
@@ -63,7 +67,7 @@ func (d *DB) recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, parsed []
 	if err := tx.QueryRowContext(ctx, `SELECT polls FROM feeds WHERE id = ?`, feedID).Scan(&polls); err != nil {
 		return PollResult{}, err
 	}
-	known, err := loadKnown(ctx, tx, feedID)
+	known, err := d.loadKnown(ctx, tx, feedID)
 	if err != nil {
 		return PollResult{}, err
 	}
@@ -160,8 +164,11 @@ func match(aliases map[string]int64, keys []string) int64 {
 	return 0
 }
 
-func loadKnown(ctx context.Context, tx *sql.Tx, feedID int64) (map[int64]knownEpisode, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, guid, hash FROM episodes WHERE feed_id = ?`, feedID)
+// loadKnown returns the GUID and content hash of every episode of a feed. A
+// damaged row gets an empty hash, so that a poll still listing the episode
+// rewrites it (repairs it) rather than skipping it as unchanged.
+func (d *DB) loadKnown(ctx context.Context, tx *sql.Tx, feedID int64) (map[int64]knownEpisode, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, guid, `+hashUnlessDamaged+` FROM episodes WHERE feed_id = ?`, feedID)
 	if err != nil {
 		return nil, err
 	}
@@ -173,10 +180,18 @@ func loadKnown(ctx context.Context, tx *sql.Tx, feedID int64) (map[int64]knownEp
 		if err := rows.Scan(&id, &k.guid, &k.hash); err != nil {
 			return nil, err
 		}
+		if d.isDamaged(id) {
+			k.hash = ""
+		}
 		out[id] = k
 	}
 	return out, rows.Err()
 }
+
+// hashUnlessDamaged selects an episode's content hash, or an empty one when its
+// data is not even JSON (rows that are JSON but do not decode are known from
+// noteDamaged).
+const hashUnlessDamaged = `CASE WHEN json_valid(data) THEN hash ELSE '' END`
 
 func loadAliases(ctx context.Context, tx *sql.Tx, feedID int64) (map[string]int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT alias, episode_id FROM episode_aliases WHERE feed_id = ?`, feedID)
@@ -213,47 +228,93 @@ func addAliases(ctx context.Context, tx *sql.Tx, feedID, id int64, keys []string
 
 const episodeColumns = `id, feed_id, data`
 
-func scanEpisode(row interface{ Scan(...any) error }) (Episode, error) {
-	var e Episode
-	var data string
-	if err := row.Scan(&e.ID, &e.FeedID, &data); err != nil {
-		return Episode{}, err
-	}
-	if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
-		return Episode{}, fmt.Errorf("episode %d: %w", e.ID, err)
-	}
-	return e, nil
-}
-
-func (d *DB) queryEpisodes(ctx context.Context, query string, args ...any) ([]Episode, error) {
+// queryEpisodes runs an episode query and returns up to limit episodes (all when
+// limit is 0). A row whose data does not decode (a damaged database, a hand
+// edit) is left out and noted, not an error: one bad row must not stop every
+// command. Queries that want n episodes pass n as limit rather than LIMIT n in
+// SQL, so a damaged row does not leave the answer short. damaged lists the ids
+// left out.
+func (d *DB) queryEpisodes(ctx context.Context, limit int, query string, args ...any) (out []Episode, damaged []int64, err error) {
 	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	var out []Episode
 	for rows.Next() {
-		e, err := scanEpisode(rows)
-		if err != nil {
-			return nil, err
+		var e Episode
+		var data string
+		if err := rows.Scan(&e.ID, &e.FeedID, &data); err != nil {
+			return nil, nil, err
+		}
+		if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
+			d.noteDamaged(e.ID, e.FeedID, err)
+			damaged = append(damaged, e.ID)
+			continue
 		}
 		out = append(out, e)
+		if limit > 0 && len(out) == limit {
+			break
+		}
 	}
-	return out, rows.Err()
+	return out, damaged, rows.Err()
+}
+
+// noteDamaged remembers a row whose data does not decode and logs it the first
+// time.
+func (d *DB) noteDamaged(id, feedID int64, err error) {
+	d.mu.Lock()
+	seen := d.damaged[id]
+	d.damaged[id] = true
+	d.mu.Unlock()
+	if !seen {
+		d.logger.Warn("a damaged episode row is left out of answers; the next poll rewrites it if the feed still lists the episode",
+			"episode_id", id, "feed_id", feedID, "database", d.file, "err", err)
+	}
+}
+
+// isDamaged says whether a row was found damaged since Open.
+func (d *DB) isDamaged(id int64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.damaged[id]
+}
+
+// repaired forgets a damaged row once a poll rewrote it, so it is logged again
+// if it is damaged again.
+func (d *DB) repaired(id int64) {
+	d.mu.Lock()
+	delete(d.damaged, id)
+	d.mu.Unlock()
+}
+
+// DamagedEpisodes counts the episode rows whose data does not decode, which every
+// query leaves out, for the status command. It reads every episode.
+func (d *DB) DamagedEpisodes(ctx context.Context) (int, error) {
+	_, damaged, err := d.queryEpisodes(ctx, 0, `SELECT `+episodeColumns+` FROM episodes ORDER BY id`)
+	if err != nil {
+		return 0, fmt.Errorf("store: damaged episodes: %w", err)
+	}
+	return len(damaged), nil
 }
 
 // Latest returns the n most recently published episodes of a feed, newest first.
+// Damaged rows are left out (see DamagedEpisodes).
 func (d *DB) Latest(ctx context.Context, feedID int64, n int) ([]Episode, error) {
-	eps, err := d.queryEpisodes(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? ORDER BY published DESC, id DESC LIMIT ?`, feedID, n)
+	if n == 0 {
+		return nil, nil
+	}
+	// max: a negative n meant no limit when it was SQL's LIMIT.
+	eps, _, err := d.queryEpisodes(ctx, max(n, 0), `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? ORDER BY published DESC, id DESC`, feedID)
 	if err != nil {
 		return nil, fmt.Errorf("store: latest episodes: %w", err)
 	}
 	return eps, nil
 }
 
-// Episodes returns every episode of a feed, newest first.
+// Episodes returns every episode of a feed, newest first. Damaged rows are left
+// out (see DamagedEpisodes).
 func (d *DB) Episodes(ctx context.Context, feedID int64) ([]Episode, error) {
-	eps, err := d.queryEpisodes(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? ORDER BY published DESC, id DESC`, feedID)
+	eps, _, err := d.queryEpisodes(ctx, 0, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? ORDER BY published DESC, id DESC`, feedID)
 	if err != nil {
 		return nil, fmt.Errorf("store: episodes: %w", err)
 	}
@@ -261,9 +322,10 @@ func (d *DB) Episodes(ctx context.Context, feedID int64) ([]Episode, error) {
 }
 
 // EpisodeByNumber returns the full episode numbered n (the newest, if a feed reuses
-// the number across seasons), or ErrNotFound.
+// the number across seasons), or ErrNotFound. A damaged row is passed over for the
+// next episode with that number, or ErrNotFound.
 func (d *DB) EpisodeByNumber(ctx context.Context, feedID int64, n int) (Episode, error) {
-	eps, err := d.queryEpisodes(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? AND number = ? ORDER BY published DESC, id DESC LIMIT 1`, feedID, n)
+	eps, _, err := d.queryEpisodes(ctx, 1, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? AND number = ? ORDER BY published DESC, id DESC`, feedID, n)
 	if err != nil {
 		return Episode{}, fmt.Errorf("store: episode %d: %w", n, err)
 	}
@@ -273,7 +335,10 @@ func (d *DB) EpisodeByNumber(ctx context.Context, feedID int64, n int) (Episode,
 	return eps[0], nil
 }
 
-// EpisodesByID returns the episodes with these ids, in the order given.
+// EpisodesByID returns the episodes with these ids, in the order given. An id
+// whose row is damaged is left out, so the result can be shorter than ids (even
+// empty): the others are still worth posting. An id with no row at all is
+// ErrNotFound.
 func (d *DB) EpisodesByID(ctx context.Context, ids []int64) ([]Episode, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -282,7 +347,7 @@ func (d *DB) EpisodesByID(ctx context.Context, ids []int64) ([]Episode, error) {
 	for i, id := range ids {
 		args[i] = id
 	}
-	eps, err := d.queryEpisodes(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+	eps, damaged, err := d.queryEpisodes(ctx, 0, `SELECT `+episodeColumns+` FROM episodes WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: episodes by id: %w", err)
 	}
@@ -293,10 +358,13 @@ func (d *DB) EpisodesByID(ctx context.Context, ids []int64) ([]Episode, error) {
 	out := make([]Episode, 0, len(ids))
 	for _, id := range ids {
 		e, ok := byID[id]
-		if !ok {
+		switch {
+		case ok:
+			out = append(out, e)
+		case slices.Contains(damaged, id):
+		default:
 			return nil, fmt.Errorf("store: episode id %d: %w", id, ErrNotFound)
 		}
-		out = append(out, e)
 	}
 	return out, nil
 }
@@ -312,20 +380,28 @@ func (d *DB) CountEpisodes(ctx context.Context, feedID int64) (int, error) {
 }
 
 // ContentHashes returns the content hash of every episode of a feed by GUID, so a
-// poller can skip reading the notes of episodes that did not change.
+// poller can skip reading the notes of episodes that did not change. A damaged
+// row has an empty hash: its notes are read again, and the poll rewrites it.
 func (d *DB) ContentHashes(ctx context.Context, feedID int64) (map[string]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT guid, hash FROM episodes WHERE feed_id = ?`, feedID)
+	rows, err := d.db.QueryContext(ctx, `SELECT id, guid, `+hashUnlessDamaged+` FROM episodes WHERE feed_id = ?`, feedID)
 	if err != nil {
 		return nil, fmt.Errorf("store: content hashes: %w", err)
 	}
 	defer rows.Close()
 	out := make(map[string]string)
 	for rows.Next() {
+		var id int64
 		var guid, hash string
-		if err := rows.Scan(&guid, &hash); err != nil {
+		if err := rows.Scan(&id, &guid, &hash); err != nil {
 			return nil, fmt.Errorf("store: content hashes: %w", err)
+		}
+		if d.isDamaged(id) {
+			hash = ""
 		}
 		out[guid] = hash
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: content hashes: %w", err)
+	}
+	return out, nil
 }

@@ -12,8 +12,9 @@ import (
 type Feed struct {
 	ID   int64
 	Name string
-	// Source is how the feed is configured (a URL, "title|author", an Apple page);
-	// when it changes, the resolved URL is forgotten.
+	// Source is how the feed is configured (a URL, "apple:<page>",
+	// "name:<title>|<author>"): the feed's identity (see EnsureFeed). URL is
+	// where it was last found, which moves without changing the feed.
 	Source       string
 	URL          string
 	Title        string
@@ -40,27 +41,104 @@ func scanFeed(row interface{ Scan(...any) error }) (Feed, error) {
 	return f, err
 }
 
-// EnsureFeed returns the feed called name, creating it when new. A changed source
-// (the admin edited the config) clears the resolved URL and validators so the new
-// source is used, while the feed keeps its episodes.
+// EnsureFeed returns the feed configured as source under name, creating it when
+// new.
+//
+// A feed is its source (the configured URL, "apple:<page>" or
+// "name:<title>|<author>"), never its name alone, so two podcasts never share
+// episodes:
+//   - the feed with this source keeps its row (episodes, fetch state, polls) and
+//     takes the name if it had another one (the admin renamed it);
+//   - a row that holds the name under another source (the admin pointed the name
+//     at another podcast) is retired: renamed to name+"~"+id, with its episodes
+//     and subscriptions untouched, and no longer polled. The new source gets a
+//     new row, whose first poll records the catalogue and announces nothing.
+//
+// A URL that moves (<itunes:new-feed-url>, a permanent redirect) changes the
+// feed's URL, through SaveFeedState, not its source: it stays the same feed.
+// Rows from before sources were recorded (an empty source) adopt the source
+// they are ensured with. When several rows hold the source (older pmbots made a
+// new row on a rename), the one with this name wins, else the oldest.
 func (d *DB) EnsureFeed(ctx context.Context, name, source string) (Feed, error) {
 	var f Feed
 	err := d.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO feeds (name, source) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, source)
+		id, err := feedIDBySource(ctx, tx, name, source)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE feeds SET source = ?, url = '', etag = '', last_modified = '', next_poll_at = 0, failures = 0, failing_since = 0, last_error = '' WHERE name = ? AND source <> ?`, source, name, source)
+		holder, holderSource, err := feedHoldingName(ctx, tx, name)
 		if err != nil {
 			return err
 		}
-		f, err = scanFeed(tx.QueryRowContext(ctx, `SELECT `+feedColumns+` FROM feeds WHERE name = ?`, name))
+		switch {
+		case id != 0 && holder == id:
+			// The feed as it was.
+		case id != 0:
+			if holder != 0 {
+				if err := retireFeed(ctx, tx, holder, name); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE feeds SET name = ? WHERE id = ?`, name, id); err != nil {
+				return fmt.Errorf("rename feed %d: %w", id, err)
+			}
+		case holder != 0 && holderSource == "":
+			id = holder
+			if _, err := tx.ExecContext(ctx, `UPDATE feeds SET source = ? WHERE id = ?`, source, id); err != nil {
+				return fmt.Errorf("record the source of feed %d: %w", id, err)
+			}
+		default:
+			if holder != 0 {
+				if err := retireFeed(ctx, tx, holder, name); err != nil {
+					return err
+				}
+			}
+			r, err := tx.ExecContext(ctx, `INSERT INTO feeds (name, source) VALUES (?, ?)`, name, source)
+			if err != nil {
+				return fmt.Errorf("add feed: %w", err)
+			}
+			if id, err = r.LastInsertId(); err != nil {
+				return err
+			}
+		}
+		f, err = scanFeed(tx.QueryRowContext(ctx, `SELECT `+feedColumns+` FROM feeds WHERE id = ?`, id))
 		return err
 	})
 	if err != nil {
 		return Feed{}, fmt.Errorf("store: ensure feed %s: %w", name, err)
 	}
 	return f, nil
+}
+
+// feedIDBySource returns the row of a source (see EnsureFeed for which one when
+// several hold it), or 0.
+func feedIDBySource(ctx context.Context, tx *sql.Tx, name, source string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM feeds WHERE source = ? ORDER BY name = ? DESC, id LIMIT 1`, source, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// feedHoldingName returns the row called name and its source, or 0.
+func feedHoldingName(ctx context.Context, tx *sql.Tx, name string) (int64, string, error) {
+	var id int64
+	var source string
+	err := tx.QueryRowContext(ctx, `SELECT id, source FROM feeds WHERE name = ?`, name).Scan(&id, &source)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	return id, source, err
+}
+
+// retireFeed frees a name for another feed: the row keeps everything but its
+// name, which becomes name~id (unique, since ids are).
+func retireFeed(ctx context.Context, tx *sql.Tx, id int64, name string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE feeds SET name = ? WHERE id = ?`, fmt.Sprintf("%s~%d", name, id), id); err != nil {
+		return fmt.Errorf("retire feed %d (%s): %w", id, name, err)
+	}
+	return nil
 }
 
 // FeedByName returns the feed called name, or ErrNotFound.

@@ -10,14 +10,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 
 	"github.com/pmbot/pmbot/feeds"
 )
@@ -34,11 +37,24 @@ var ErrLocked = errors.New("the database is in use by another pmbot process (run
 
 // DB is the bot's database.
 type DB struct {
-	db    *sql.DB
-	now   func() time.Time
-	lock  *os.File
-	match TopicMatcher
+	db     *sql.DB
+	file   string // the database file as the admin named it, for messages
+	now    func() time.Time
+	lock   *os.File
+	match  TopicMatcher
+	logger *slog.Logger
+
+	// readOnly: opened with Options.ReadOnly; every write fails.
+	readOnly bool
+
+	mu sync.Mutex
+	// damaged holds the episode rows found not to decode, so each is logged once
+	// and the next poll that lists the episode rewrites it.
+	damaged map[int64]bool
 }
+
+// ReadOnly reports whether the database was opened with Options.ReadOnly.
+func (d *DB) ReadOnly() bool { return d.readOnly }
 
 // TopicMatcher says whether an episode matches any of a subscription's topics.
 type TopicMatcher func(ep feeds.Episode, topics []string) bool
@@ -48,77 +64,252 @@ type Options struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Dispatcher says this process will post deliveries. With SQLite only one such
-	// process may use a database: Open takes a lock beside the file, and then knows
-	// that claims left by an earlier process are stale (it was killed mid-post) and
-	// releases them, so its deliveries go out now rather than when their lease ends.
+	// process may use a database: Open takes a lock beside the file (the file the
+	// path resolves to, so a symlink or another spelling of the path shares it),
+	// and then knows that claims left by an earlier process are stale (it was
+	// killed mid-post) and releases them, so its deliveries go out now rather than
+	// when their lease ends. It cannot be set with ReadOnly.
 	Dispatcher bool
 	// TopicMatch filters the announcements of subscriptions with topics; when nil,
 	// topics filter nothing.
 	TopicMatch TopicMatcher
+	// ReadOnly opens an existing database for reading only (SQLite's mode=ro), so
+	// commands that only read work on a read-only file or folder. Open then
+	// migrates nothing (a database with an older or newer schema is refused with
+	// ErrNeedsUpgrade or ErrNewerSchema), releases no claim and takes no lock, and
+	// every write fails with ErrReadOnly. A WAL database in a folder pmbot cannot
+	// write, with no -shm file beside it, is read as immutable: what a running bot
+	// has not yet checkpointed is not seen. Ignored for Memory.
+	ReadOnly bool
+	// Logger is told, once per row, about episode rows that cannot be decoded
+	// and are left out of answers; nil discards it.
+	Logger *slog.Logger
 }
 
 // Memory is the path that opens a private in-memory database.
 const Memory = ":memory:"
 
-// Open opens (creating if needed) the SQLite database at path, or an in-memory one
-// for Memory, and brings its schema up to date.
+// Open opens the SQLite database at path, or an in-memory one for Memory. path is
+// a file path, or a file:PATH, file://PATH, sqlite://PATH or sqlite3://PATH URL
+// of one (PATH relative unless it starts with /). Without ReadOnly it creates the
+// file if needed and brings its schema up to date.
+//
+// The errors name the file and say what to do: ErrDamaged (not a pmbot database,
+// or damaged), ErrReadOnly, ErrDiskFull, ErrDiskIO, ErrNeedsUpgrade,
+// ErrNewerSchema, ErrLocked.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
 		return nil, fmt.Errorf("store: open: PostgreSQL is not supported yet; use a SQLite file path")
 	}
-	dsn, err := sqliteDSN(path)
+	file, err := databaseFile(path)
 	if err != nil {
 		return nil, err
 	}
-	sqldb, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	if file == Memory {
+		opts.ReadOnly = false // a private, empty database: nothing to protect
 	}
-	// SQLite has one writer; a single connection serialises writes in the process
-	// and keeps an in-memory database alive and shared.
-	sqldb.SetMaxOpenConns(1)
-	if path == Memory {
-		sqldb.SetConnMaxIdleTime(0)
-		sqldb.SetConnMaxLifetime(0)
+	if opts.ReadOnly && opts.Dispatcher {
+		return nil, fmt.Errorf("store: open %s: a database opened read-only cannot dispatch deliveries", file)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d := &DB{db: sqldb, now: opts.Now, match: opts.TopicMatch}
-	if opts.Dispatcher && path != Memory {
-		if d.lock, err = lockFile(path + ".lock"); err != nil {
-			sqldb.Close()
-			return nil, fmt.Errorf("store: open %s: %w", path, err)
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	d := &DB{file: file, now: opts.Now, match: opts.TopicMatch, logger: logger, damaged: make(map[int64]bool), readOnly: opts.ReadOnly}
+	if opts.ReadOnly {
+		if err := d.openReadOnly(ctx); err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	if d.db, err = openSQLite(file, readWrite); err != nil {
+		return nil, openError(file, err)
+	}
+	// Connecting creates the file, so the lock below can resolve its real path,
+	// and a file that is not a database is named as such before anything else.
+	if err := d.db.PingContext(ctx); err != nil {
+		d.db.Close()
+		return nil, openError(file, err)
+	}
+	if opts.Dispatcher && file != Memory {
+		if d.lock, err = lockDatabase(file); err != nil {
+			d.db.Close()
+			return nil, openError(file, err)
 		}
 	}
 	if err := d.migrate(ctx); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, openError(file, err)
 	}
 	if opts.Dispatcher {
 		if _, err := d.db.ExecContext(ctx, `UPDATE deliveries SET claimed_until = 0 WHERE status = 'pending' AND claimed_until > 0`); err != nil {
 			d.Close()
-			return nil, fmt.Errorf("store: open %s: release stale claims: %w", path, err)
+			return nil, openError(file, fmt.Errorf("release stale claims: %w", err))
 		}
 	}
 	return d, nil
 }
 
-func sqliteDSN(path string) (string, error) {
-	if path == "" {
-		return "", errors.New("store: open: empty database path")
+// openReadOnly opens an existing database with SQLite's mode=ro, and as immutable
+// when that fails because the folder is read-only (see Options.ReadOnly), then
+// checks that its schema is this pmbot's.
+func (d *DB) openReadOnly(ctx context.Context) error {
+	if _, err := os.Stat(d.file); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("store: %s does not exist; run pmbot once with write access to create it: %w", d.file, err)
 	}
+	var err error
+	for _, mode := range []accessMode{readOnly, immutable} {
+		if d.db, err = openSQLite(d.file, mode); err != nil {
+			return openError(d.file, err)
+		}
+		err = d.checkSchema(ctx)
+		if err == nil {
+			return nil
+		}
+		d.db.Close()
+		if !needsImmutable(err) {
+			break
+		}
+	}
+	return openError(d.file, err)
+}
+
+// openError is an error of Open: the words of classify when it has some (they
+// name the file already), else the error with the file.
+func openError(file string, err error) error {
+	var fe *fileError
+	if errors.As(classify(file, err), &fe) {
+		return fmt.Errorf("store: %w", fe)
+	}
+	return fmt.Errorf("store: open %s: %w", file, err)
+}
+
+// lockDatabase takes the dispatcher lock of the database file.
+//
+// The lock is a file beside the file the path resolves to (absolute, symlinks
+// followed), so pmbot.db, ./pmbot.db, /abs/pmbot.db and a symlink to it share
+// one lock. Locking the database file itself would also cover hard links, but
+// SQLite uses POSIX record locks, which the kernel drops when the process closes
+// any descriptor of the file: closing our own (at Close, or after a failed second
+// Open in the same process) would silently strip SQLite's locks; and on BSD and
+// macOS flock and fcntl locks may interact. Hard links are left out: SQLite names
+// its -wal and -shm files after the path, so one database used under two names is
+// unsafe whatever we lock.
+func lockDatabase(file string) (*os.File, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	f, err := lockFile(real + ".lock")
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, &fileError{kind: ErrReadOnly, err: err,
+			msg: fmt.Sprintf("%s is read-only: cannot create its lock file %s.lock (permission denied); pmbot needs write access to the database's folder", file, real)}
+	}
+	return f, err
+}
+
+// accessMode is how SQLite opens the file.
+type accessMode int
+
+const (
+	readWrite accessMode = iota
+	readOnly             // mode=ro: reads, and sees what a writer commits
+	immutable            // mode=ro&immutable=1: no -wal, -shm or locks at all
+)
+
+func openSQLite(file string, mode accessMode) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(sqliteDSN(file, mode))
+	if err != nil {
+		return nil, err
+	}
+	sqldb := sql.OpenDB(connector{Connector: c, file: file})
+	// SQLite has one writer; a single connection serialises writes in the process
+	// and keeps an in-memory database alive and shared.
+	sqldb.SetMaxOpenConns(1)
+	if file == Memory {
+		sqldb.SetConnMaxIdleTime(0)
+		sqldb.SetConnMaxLifetime(0)
+	}
+	return sqldb, nil
+}
+
+// databaseFile returns the file path of a --db value: a path as it is, or the
+// path of a file:, sqlite:// or sqlite3:// URL (which the configuration accepts).
+// A URL's query is refused rather than passed to SQLite: pmbot sets SQLite's
+// options itself. The value is never quoted whole: a URL can carry a password.
+func databaseFile(db string) (string, error) {
+	if db == "" {
+		return "", errors.New("store: open: the database path is empty; give a file path such as pmbot.db")
+	}
+	rest, isURL := "", false
+	if scheme, after, ok := strings.Cut(db, "://"); ok && !strings.ContainsAny(scheme, `/\`) {
+		switch strings.ToLower(scheme) {
+		case "file", "sqlite", "sqlite3":
+			rest, isURL = after, true
+			// file://localhost/x is /x (RFC 8089); otherwise what follows :// is the
+			// path, relative unless it starts with /, as sqlite3://pmbot.db means.
+			if after, ok := strings.CutPrefix(rest, "localhost/"); ok {
+				rest = "/" + after
+			}
+		default:
+			return "", fmt.Errorf("store: open: %q databases are not supported; use a SQLite file path (like pmbot.db)", scheme)
+		}
+	} else if len(db) >= len("file:") && strings.EqualFold(db[:len("file:")], "file:") {
+		rest, isURL = db[len("file:"):], true
+	}
+	if !isURL {
+		return db, nil
+	}
+	if strings.ContainsAny(rest, "?#") {
+		return "", fmt.Errorf("store: open: the database URL has a ?query or #fragment; give only the file, as file:PATH or a plain path (pmbot sets SQLite's options itself)")
+	}
+	path, err := url.PathUnescape(rest)
+	if err != nil {
+		return "", fmt.Errorf("store: open: the database URL has a bad %%-escape; give the file as a plain path")
+	}
+	if path == "" {
+		return "", errors.New("store: open: the database URL names no file; give a file path such as pmbot.db")
+	}
+	return path, nil
+}
+
+// sqliteDSN is the modernc.org/sqlite DSN of a database file: a SQLite URI whose
+// path escapes the characters a URI gives a meaning to.
+func sqliteDSN(file string, mode accessMode) string {
 	params := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 		params.Add("_pragma", p)
 	}
 	params.Set("_txlock", "immediate")
-	if path == Memory {
-		return "file::memory:?" + params.Encode(), nil
+	if file == Memory {
+		return "file::memory:?" + params.Encode()
 	}
-	params.Add("_pragma", "journal_mode(WAL)")
-	return "file:" + path + "?" + params.Encode(), nil
+	switch mode {
+	case readWrite:
+		params.Add("_pragma", "journal_mode(WAL)")
+	case readOnly:
+		params.Set("mode", "ro")
+	case immutable:
+		params.Set("mode", "ro")
+		params.Set("immutable", "1")
+	}
+	path := uriEscaper.Replace(file)
+	if strings.HasPrefix(path, "//") {
+		// file://x/… would name a host; file:// with an empty host keeps the path.
+		path = "//" + path
+	}
+	return "file:" + path + "?" + params.Encode()
 }
+
+// uriEscaper escapes what a SQLite URI path cannot hold as is.
+var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // Close closes the database and releases its lock.
 func (d *DB) Close() error {
@@ -129,22 +320,129 @@ func (d *DB) Close() error {
 	return err
 }
 
-func (d *DB) migrate(ctx context.Context) error {
-	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
+// migrationVersions returns the embedded migrations by version.
+func migrationVersions() (map[int]string, int, error) {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return nil, 0, err
 	}
-	sort.Strings(names)
+	out := make(map[int]string, len(names))
+	latest := 0
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
 		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
-			return fmt.Errorf("migrate: bad migration name %s", name)
+			return nil, 0, fmt.Errorf("bad migration name %s", name)
 		}
+		out[version] = name
+		latest = max(latest, version)
+	}
+	return out, latest, nil
+}
+
+// appliedVersions returns the migrations applied to the database; fresh is true
+// for a database with no table at all. A database with tables but no migration
+// table is not pmbot's, and is refused rather than written into.
+func (d *DB) appliedVersions(ctx context.Context) (applied map[int]bool, fresh bool, err error) {
+	var tables, hasMigrations int
+	err = d.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(name = 'schema_migrations'), 0) FROM sqlite_master WHERE type = 'table'`).Scan(&tables, &hasMigrations)
+	if err != nil {
+		return nil, false, err
+	}
+	if tables == 0 {
+		return nil, true, nil
+	}
+	if hasMigrations == 0 {
+		return nil, false, &fileError{kind: ErrDamaged,
+			msg: fmt.Sprintf("%s is not a pmbot database (it holds other tables); point --db at another file", d.file)}
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	applied = make(map[int]bool)
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, false, err
+		}
+		applied[v] = true
+	}
+	return applied, false, rows.Err()
+}
+
+// checkSchema refuses a database whose schema is not exactly this pmbot's: what
+// a read-only Open needs, since it cannot migrate.
+func (d *DB) checkSchema(ctx context.Context) error {
+	known, latest, err := migrationVersions()
+	if err != nil {
+		return err
+	}
+	applied, _, err := d.appliedVersions(ctx)
+	if err != nil {
+		return err
+	}
+	if err := d.newerSchema(applied, latest); err != nil {
+		return err
+	}
+	for v := range known {
+		if !applied[v] {
+			return &fileError{kind: ErrNeedsUpgrade,
+				msg: fmt.Sprintf("the database %s needs an upgrade (schema version %d; this pmbot needs %d): run pmbot once with write access", d.file, maxVersion(applied), latest)}
+		}
+	}
+	return nil
+}
+
+// newerSchema refuses a database migrated by a newer pmbot: this one would not
+// know what the new tables and columns mean, and could lose what they hold.
+func (d *DB) newerSchema(applied map[int]bool, latest int) error {
+	if v := maxVersion(applied); v > latest {
+		return &fileError{kind: ErrNewerSchema,
+			msg: fmt.Sprintf("the database %s was written by a newer pmbot (schema version %d; this pmbot knows up to %d): upgrade pmbot, or point --db at another file", d.file, v, latest)}
+	}
+	return nil
+}
+
+func maxVersion(applied map[int]bool) int {
+	v := 0
+	for a := range applied {
+		v = max(v, a)
+	}
+	return v
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	known, latest, err := migrationVersions()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	applied, fresh, err := d.appliedVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := d.newerSchema(applied, latest); err != nil {
+		return err
+	}
+	if fresh {
+		if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	versions := make([]int, 0, len(known))
+	for v := range known {
+		versions = append(versions, v)
+	}
+	sort.Ints(versions)
+	for _, version := range versions {
+		if applied[version] {
+			continue
+		}
+		name := known[version]
+		base := strings.TrimPrefix(name, "migrations/")
 		err = d.tx(ctx, func(tx *sql.Tx) error {
+			// Another process may have applied it since we looked.
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
 				return err

@@ -349,10 +349,11 @@ func TestReopenKeepsState(t *testing.T) {
 	if res.Deliveries != 1 {
 		t.Errorf("after reopen: %d deliveries, want 1 (not a first poll)", res.Deliveries)
 	}
-	// A changed source forgets the resolved URL and validators, not the episodes.
+	// A changed source is another feed: a fresh row, whose first poll announces
+	// nothing; the old one is retired with its episodes, never merged.
 	f3, _ := db2.EnsureFeed(ctx, "pm", "other-src")
-	if f3.ETag != "" || f3.Polls != 2 {
-		t.Errorf("after source change: etag %q polls %d, want empty and 2", f3.ETag, f3.Polls)
+	if f3.ID == f2.ID || f3.ETag != "" || f3.Polls != 0 {
+		t.Errorf("after source change: feed %d (was %d) etag %q polls %d; want a new feed, no etag, 0 polls", f3.ID, f2.ID, f3.ETag, f3.Polls)
 	}
 }
 

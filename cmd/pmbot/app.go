@@ -31,7 +31,16 @@ type app struct {
 	console    *console.Adapter
 	router     *commands.Router
 	digester   *bot.Digester
-	searcher   bot.Searcher
+	// searcher is nil when the command needs no search index.
+	searcher commands.Searcher
+	// notes is where a one-shot command says what its output leaves out.
+	notes io.Writer
+	now   func() time.Time
+}
+
+// notef tells the user something about the output without mixing it into it.
+func (a *app) notef(format string, args ...any) {
+	fmt.Fprintf(a.notes, "pmbot: "+format+"\n", args...)
 }
 
 // loadConfig reads the configuration the command line asks for.
@@ -89,19 +98,29 @@ type needs struct {
 	search bool
 	// quiet: a one-shot command logs only errors; its own output says the rest.
 	quiet bool
+	// readOnly: the command only reads what the store has.
+	readOnly bool
 }
 
-func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, env []string, n needs) (*app, error) {
-	db, err := store.Open(ctx, cfg.Database, store.Options{Dispatcher: n.dispatch, TopicMatch: search.Matches})
-	if err != nil {
-		return nil, err
-	}
-	a := &app{cfg: cfg, log: log, db: db}
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes io.Writer, env []string, n needs) (*app, error) {
 	sources := sourcesOf(cfg)
-	if err := a.subscribe(ctx, sources); err != nil {
-		db.Close()
-		return nil, err
+	storeLog := log.With("component", "store")
+	db := openReadOnly(ctx, cfg.Database, storeLog, sources, n)
+	if db == nil {
+		var err error
+		db, err = store.Open(ctx, cfg.Database, store.Options{Dispatcher: n.dispatch, TopicMatch: search.Matches, Logger: storeLog})
+		if err != nil {
+			return nil, err
+		}
 	}
+	a := &app{cfg: cfg, log: log, db: db, notes: notes, now: time.Now}
+	if !a.db.ReadOnly() {
+		if err := a.subscribe(ctx, sources); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	var err error
 	var index *search.Index
 	if n.search {
 		// The index lives in memory: rebuilt from the store at start, then fed by polls.
@@ -111,10 +130,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 		}
 	}
 	a.poller = &bot.Poller{
-		Store:   db,
-		Fetcher: feeds.NewFetcher(feeds.FetcherOptions{}),
+		Store:        db,
+		Fetcher:      feeds.NewFetcher(feeds.FetcherOptions{}),
+		FoundFetcher: feeds.NewFetcher(feeds.FetcherOptions{PublicOnly: true, AllowNetworks: cfg.AllowedPrefixes()}),
 		// Chapter files are small; a slow one must not hold the poll up for long.
-		ChapterFetcher: feeds.NewFetcher(feeds.FetcherOptions{MaxBody: 1 << 20, Timeout: 10 * time.Second}),
+		ChapterFetcher: feeds.NewFetcher(feeds.FetcherOptions{MaxBody: 1 << 20, Timeout: 10 * time.Second, PublicOnly: true, AllowNetworks: cfg.AllowedPrefixes()}),
 		Resolver:       feeds.NewResolver(&http.Client{Timeout: 15 * time.Second}, lookupEnv(env, directoryEnv)),
 		Sources:        sources,
 		Policy:         feeds.Policy{Backfill: cfg.Backfill, FloodLimit: cfg.FloodLimit},
@@ -122,15 +142,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 		Logger:         log.With("component", "poller"),
 	}
 	a.digester = &bot.Digester{Store: db, Logger: log.With("component", "digest"), Match: search.Matches}
-	var searcher commands.Searcher
 	if index != nil {
 		a.poller.Recorded = bot.Indexer{Index: index}.Recorded
-		a.searcher = bot.Searcher{Index: index, Store: db, Feed: cfg.Feeds[0].Name}
-		searcher = a.searcher
+		a.searcher = bot.Searcher{Index: index, Store: db, Feed: cfg.Feeds[0].Name, FirstPollWait: firstPollWait}
 	}
 	a.router = commands.New("/postmortem", commands.Deps{
 		Catalog: a.catalog(),
-		Search:  searcher,
+		Search:  a.searcher,
 		Subscriptions: bot.Channels{
 			Store: db, Feed: cfg.Feeds[0].Name, Language: cfg.Language,
 			DigestSchedule: config.DefaultDigestSchedule, DigestTimeZone: config.DefaultDigestTimeZone,
@@ -140,17 +158,48 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Wri
 	})
 	a.console = &console.Adapter{Out: out, Router: a.router, Language: cfg.Language, Logger: log.With("component", "console")}
 	a.dispatcher = &bot.Dispatcher{
-		Store:   db,
-		Posters: map[string]bot.Poster{console.Platform: a.console},
-		Logger:  log.With("component", "dispatcher"),
+		Store:      db,
+		Posters:    map[string]bot.Poster{console.Platform: a.console},
+		Logger:     log.With("component", "dispatcher"),
+		FloodLimit: cfg.FloodLimit,
+		MaxAge:     cfg.MaxAnnouncementAge.Duration,
 	}
 	return a, nil
 }
 
 func (a *app) Close() error { return a.db.Close() }
 
+// openReadOnly opens the database read-only for a command that only reads, when
+// every configured feed is already there and was read: such a command then writes
+// nothing (and works on a read-only file). It returns nil when the command must
+// open the database for writing instead: a feed to record or read first, a schema
+// to upgrade, no file yet, or any problem, which the writable open then reports.
+func openReadOnly(ctx context.Context, database string, log *slog.Logger, sources []bot.FeedSource, n needs) *store.DB {
+	if !n.readOnly || n.dispatch || database == store.Memory {
+		return nil
+	}
+	db, err := store.Open(ctx, database, store.Options{ReadOnly: true, TopicMatch: search.Matches, Logger: log})
+	if err != nil {
+		return nil
+	}
+	for _, src := range sources {
+		f, err := db.FeedByName(ctx, src.Name)
+		if err != nil || f.Source != src.Key() || f.Polls == 0 {
+			db.Close()
+			return nil
+		}
+	}
+	return db
+}
+
+// firstPollWait is how long a question waits for a feed's first poll: well within
+// the 3 s that chat platforms give an answer.
+const firstPollWait = 2 * time.Second
+
 // catalog is the episodes commands talk about: the first feed's, for now.
-func (a *app) catalog() bot.Catalog { return bot.Catalog{Store: a.db, Feed: a.cfg.Feeds[0].Name} }
+func (a *app) catalog() bot.Catalog {
+	return bot.Catalog{Store: a.db, Feed: a.cfg.Feeds[0].Name, FirstPollWait: firstPollWait}
+}
 
 // subscribe records the configured subscriptions. With none configured and no chat
 // platform, the console follows every feed, so the bot shows something out of the box.

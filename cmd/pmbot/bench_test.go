@@ -81,7 +81,7 @@ func BenchmarkStartup10k(b *testing.B) {
 	log := newLogger(config.Config{Log: config.Log{Level: "error"}}, io.Discard)
 	b.ReportAllocs()
 	for b.Loop() {
-		a, err := newApp(ctx, cfg, log, io.Discard, nil, needs{dispatch: true, search: true})
+		a, err := newApp(ctx, cfg, log, io.Discard, io.Discard, nil, needs{dispatch: true, search: true})
 		if err != nil {
 			b.Fatal(err)
 		}

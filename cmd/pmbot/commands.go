@@ -33,10 +33,13 @@ func cmdVersion(_ context.Context, _ cli, _ io.Reader, stdout, _ io.Writer, _ []
 	return err
 }
 
-func cmdCheckConfig(_ context.Context, c cli, _ io.Reader, stdout, _ io.Writer, env []string) error {
+func cmdCheckConfig(_ context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
 	cfg, err := loadConfig(c, env)
 	if err != nil {
 		return err
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stderr, "pmbot: warning: %s\n", w)
 	}
 	adapters := []string{}
 	if cfg.HasSlack() {
@@ -48,7 +51,8 @@ func cmdCheckConfig(_ context.Context, c cli, _ io.Reader, stdout, _ io.Writer, 
 	if len(adapters) == 0 {
 		adapters = append(adapters, "console")
 	}
-	fmt.Fprintf(stdout, "config OK\n  database: %s\n  poll interval: %s\n  adapters: %s\n  feeds:\n", cfg.RedactedDatabase(), cfg.PollInterval, strings.Join(adapters, ", "))
+	fmt.Fprintf(stdout, "config OK\n  database: %s\n  poll interval: %s\n  flood limit: %d; announcements older than %s dropped\n  adapters: %s\n  feeds:\n",
+		cfg.RedactedDatabase(), cfg.PollInterval, cfg.FloodLimit, cfg.MaxAnnouncementAge, strings.Join(adapters, ", "))
 	for _, f := range cfg.Feeds {
 		how := f.URL
 		switch {
@@ -73,13 +77,14 @@ func openApp(ctx context.Context, c cli, out, stderr io.Writer, env []string, n 
 		// One-shot commands report what went wrong in one line of their own.
 		cfg.Log.Level = "error"
 	}
-	return newApp(ctx, cfg, newLogger(cfg, stderr), out, env, n)
+	log := newLogger(cfg, stderr)
+	for _, w := range cfg.Warnings {
+		log.Warn("configuration: " + w.String())
+	}
+	return newApp(ctx, cfg, log, out, stderr, env, n)
 }
 
 func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Writer, env []string) error {
-	if len(c.args) > 0 {
-		return usageError{fmt.Sprintf("run takes no arguments (got %q)", strings.Join(c.args, " "))}
-	}
 	a, err := openApp(ctx, c, stdout, stderr, env, needs{dispatch: true, search: true})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -28,6 +30,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Readable by all: a test runs the binary as another user.
+	os.Chmod(dir, 0o755)
 	binary = filepath.Join(dir, "pmbot")
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building pmbot: %v\n%s", err, out)
@@ -72,8 +76,10 @@ func pmbot(t *testing.T, args ...string) (stdout, stderr string, code int) {
 var announced = regexp.MustCompile(`(?m)^#(\d+) Episode number`)
 
 // TestKillAndRestart SIGKILLs `pmbot run` at random moments while it announces, and
-// starts it again until it is done: every episode is printed, and none twice except
-// at most one per kill (the one being printed at the instant of the kill).
+// starts it again until every episode was shown: none is lost, and none is shown
+// twice except at most one per kill (the one being printed at the instant of the
+// kill). Kills are placed by what the bot printed, never by the clock, so a slow
+// machine changes nothing but the test's duration.
 func TestKillAndRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: builds and kills the real binary")
@@ -86,9 +92,20 @@ func TestKillAndRestart(t *testing.T) {
 	db := filepath.Join(dir, "state.db")
 	rng := rand.New(rand.NewPCG(1, 2))
 
-	var all strings.Builder
-	kills := 0
-	for run := 0; run < 60; run++ {
+	counts := make(map[string]int)
+	kills, dups := 0, 0
+	count := func(text string) {
+		for _, m := range announced.FindAllStringSubmatch(text, -1) {
+			counts[m[1]]++
+			if counts[m[1]] > 1 {
+				dups++
+			}
+		}
+	}
+	for run := 0; len(counts) < n; run++ {
+		if run == 200 {
+			t.Fatalf("after %d runs only %d of %d episodes were shown", run, len(counts), n)
+		}
 		cmd := exec.Command(binary, "--config", cfg, "--db", db, "run")
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
@@ -99,56 +116,47 @@ func TestKillAndRestart(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Read what it prints; kill it right after the k-th announcement line, which
-		// is the moment a message has been shown but perhaps not yet recorded.
-		k := rng.IntN(12)
-		seen := make(chan struct{}, n)
-		var out strings.Builder
-		readDone := make(chan struct{})
+		// Kill right after the k-th announcement line, the moment a message has
+		// been shown but perhaps not yet recorded. At least k more lines are sure
+		// to come while episodes remain unshown.
+		k := rng.IntN(min(12, n-len(counts)) + 1)
+		lines := make(chan string)
 		go func() {
-			defer close(readDone)
+			defer close(lines)
 			sc := bufio.NewScanner(stdout)
 			for sc.Scan() {
-				out.WriteString(sc.Text() + "\n")
-				if announced.MatchString(sc.Text()) {
-					seen <- struct{}{}
-				}
+				lines <- sc.Text()
 			}
 		}()
-		last := len(announced.FindAllString(all.String(), -1)) >= n || run == 59
-		if last {
-			time.Sleep(1500 * time.Millisecond)
-			cmd.Process.Signal(syscall.SIGTERM)
-		} else {
-			timeout := time.After(3 * time.Second)
-		wait:
-			for i := 0; i < k; i++ {
-				select {
-				case <-seen:
-				case <-timeout:
-					break wait
-				}
+		var out strings.Builder
+		for seen := 0; seen < k; {
+			line, ok := <-lines
+			if !ok {
+				t.Fatalf("pmbot run stopped by itself:\n%s", out.String())
 			}
-			cmd.Process.Kill()
-			kills++
+			out.WriteString(line + "\n")
+			if announced.MatchString(line) {
+				seen++
+			}
 		}
-		<-readDone
-		err = cmd.Wait()
+		cmd.Process.Kill()
+		kills++
+		for line := range lines {
+			out.WriteString(line + "\n")
+		}
+		cmd.Wait()
 		stdin.Close()
-		all.WriteString(out.String())
-		if last {
-			if err != nil {
-				t.Fatalf("pmbot run after SIGTERM: %v\n%s", err, out.String())
-			}
-			break
-		}
+		count(out.String())
 	}
-	counts := make(map[string]int)
-	dups := 0
-	for _, m := range announced.FindAllStringSubmatch(all.String(), -1) {
-		counts[m[1]]++
-		if counts[m[1]] > 1 {
-			dups++
+	// What the last kill left in the outbox is shown by the next process.
+	stdout, stderr, code := pmbot(t, "--config", cfg, "--db", db, "poll", "--once", "--json")
+	if code != 0 {
+		t.Fatalf("poll after the kills: code %d stderr %q", code, stderr)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var d struct{ Number int }
+		if line != "" && json.Unmarshal([]byte(line), &d) == nil {
+			count(fmt.Sprintf("#%d Episode number\n", d.Number))
 		}
 	}
 	for i := 1; i <= n; i++ {
@@ -165,7 +173,7 @@ func TestKillAndRestart(t *testing.T) {
 	t.Logf("%d kills, %d repeats, %d announcements", kills, dups, len(counts))
 
 	// The state survived: a new poll finds nothing new to say.
-	stdout, stderr, code := pmbot(t, "--config", cfg, "--db", db, "poll", "--once", "--json")
+	stdout, stderr, code = pmbot(t, "--config", cfg, "--db", db, "poll", "--once", "--json")
 	if code != 0 || stdout != "" {
 		t.Errorf("poll after the runs: code %d stdout %q stderr %q; want nothing new", code, stdout, stderr)
 	}
@@ -221,7 +229,7 @@ func TestCLIErrors(t *testing.T) {
 		{"unknown episode", []string{"--feed", feed, "episode", "99"}, 1, `^pmbot: no episode 99; the latest is 3\n$`},
 		{"no episode given", []string{"--feed", feed, "takeaways"}, 2, `needs an episode`},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{"unknown flag", []string{"--nope", "version"}, 2, `flag provided but not defined: -nope`},
+		{"unknown flag", []string{"--nope", "version"}, 2, `^pmbot: unknown flag -nope \(see .pmbot help.\)\n$`},
 		{"missing feed file", []string{"--feed", filepath.Join(dir, "missing.xml"), "episode", "1"}, 1, `^pmbot: feed missing \(.*missing\.xml\): the feed file does not exist: check the path\n$`},
 		{"not a feed", []string{"--feed", broken, "episode", "latest"}, 1, `^pmbot: feed broken \(.*broken\.xml\): .*not a podcast feed.*\n$`},
 		{"bad config", []string{"--config", badCfg, "check-config"}, 1, `poll_intervall`},
@@ -248,12 +256,12 @@ func TestDefaultConfigFollowsPostMortemByName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var feedHits, searches int
+	var feedHits, searches atomic.Int32
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	mux.HandleFunc("/search", func(w http.ResponseWriter, r *http.Request) {
-		searches++
+		searches.Add(1)
 		if r.URL.Query().Get("media") != "podcast" {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
@@ -263,7 +271,7 @@ func TestDefaultConfigFollowsPostMortemByName(t *testing.T) {
 			{"collectionName":"Post Mortem","artistName":"Francois Paupier","feedUrl":"%[1]s/feed.xml"}]}`, srv.URL)
 	})
 	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
-		feedHits++
+		feedHits.Add(1)
 		w.Header().Set("ETag", `"pm1"`)
 		if r.Header.Get("If-None-Match") == `"pm1"` {
 			w.WriteHeader(http.StatusNotModified)
@@ -273,25 +281,41 @@ func TestDefaultConfigFollowsPostMortemByName(t *testing.T) {
 	})
 	db := filepath.Join(t.TempDir(), "pmbot.db")
 	env := []string{"PMBOT_DIRECTORY_URL=" + srv.URL}
-	stdout, stderr, code := pmbotEnv(t, env, "--db", db, "episode", "--json", "17")
+	// The directory's answer is the directory's word, not the operator's: by
+	// default it may not lead the bot to a loopback address.
+	_, stderr, code := pmbotEnv(t, env, "--db", filepath.Join(t.TempDir(), "refused.db"), "episode", "--json", "17")
+	if code != 1 || !strings.Contains(stderr, "loopback address (127.0.0.1), which feeds may not make the bot reach; an operator can allow that network with allow_networks") {
+		t.Fatalf("feed found on a loopback address: code %d stderr %q; want it refused", code, stderr)
+	}
+	// The operator allows the test's network.
+	cfg := filepath.Join(t.TempDir(), "pmbot.yaml")
+	os.WriteFile(cfg, []byte("allow_networks: [127.0.0.1]\n"), 0o644)
+	env = append(env, "PMBOT_DATABASE="+db)
+	searches.Store(0) // the refused attempt counted
+	feedHits.Store(0)
+	stdout, stderr, code := pmbotEnv(t, env, "--config", cfg, "episode", "--json", "17")
 	if code != 0 {
 		t.Fatalf("episode 17 by name: code %d stderr %q", code, stderr)
 	}
 	if !strings.Contains(stdout, `"title": "Incident BGP chez Facebook & OVH"`) {
 		t.Errorf("episode 17 output = %s", stdout)
 	}
-	stdout, stderr, code = pmbotEnv(t, env, "--db", db, "poll", "--once", "--json")
+	stdout, stderr, code = pmbotEnv(t, env, "--config", cfg, "poll", "--once", "--json")
 	if code != 0 || stdout != "" {
 		t.Errorf("poll: code %d stdout %q stderr %q; want nothing new", code, stdout, stderr)
 	}
-	if searches != 1 || feedHits != 2 {
-		t.Errorf("directory searched %d times, feed fetched %d times; want 1 and 2 (URL stored, conditional GET)", searches, feedHits)
+	if searches.Load() != 1 || feedHits.Load() != 2 {
+		t.Errorf("directory searched %d times, feed fetched %d times; want 1 and 2 (URL stored, conditional GET)", searches.Load(), feedHits.Load())
 	}
 }
 
 func pmbotEnv(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	// A safety net, not a measure: a command that hangs fails the test instead
+	// of holding CI until its own timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	cmd.Env = append(os.Environ(), env...)
@@ -302,4 +326,122 @@ func pmbotEnv(t *testing.T, env []string, args ...string) (stdout, stderr string
 		t.Fatalf("pmbot %v: %v", args, err)
 	}
 	return o.String(), e.String(), 0
+}
+
+// TestSignalsStopGracefully sends each stop signal to a running bot: it stops
+// cleanly (exit 0, "pmbot stopped"), SIGHUP included, which would otherwise kill it
+// with no shutdown at all.
+func TestSignalsStopGracefully(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the real binary")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			feed := testFeed(t, dir, 3, nil)
+			cmd := exec.Command(binary, "--feed", feed, "--db", filepath.Join(dir, "state.db"), "run")
+			cmd.Env = append(os.Environ(), "PMBOT_DIRECTORY_URL=http://127.0.0.1:1")
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdin, _ := cmd.StdinPipe()
+			defer stdin.Close()
+			cmd.Stdout = io.Discard
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var log strings.Builder
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				log.WriteString(sc.Text() + "\n")
+				if strings.Contains(sc.Text(), "pmbot running") {
+					break
+				}
+			}
+			cmd.Process.Signal(sig)
+			for sc.Scan() {
+				log.WriteString(sc.Text() + "\n")
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("after %v: %v\n%s", sig, err, log.String())
+			}
+			if !strings.Contains(log.String(), "pmbot stopped") {
+				t.Errorf("no graceful stop after %v:\n%s", sig, log.String())
+			}
+		})
+	}
+}
+
+// TestReadOnlyDatabase: questions about a database that pmbot may not write (a
+// read-only file in a read-only folder) are answered, not refused with "attempt to
+// write a readonly database". As root, which writes anywhere, the commands run as
+// the unprivileged user nobody.
+func TestReadOnlyDatabase(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(filepath.Dir(dir), 0o755) // t.TempDir's parent is private
+	os.Chmod(dir, 0o755)
+	feed := testFeed(t, dir, 3, nil)
+	db := filepath.Join(dir, "state.db")
+	if _, stderr, code := pmbot(t, "--feed", feed, "--db", db, "poll", "--once"); code != 0 {
+		t.Fatalf("poll: %s", stderr)
+	}
+	os.Chmod(db, 0o444)
+	os.Chmod(dir, 0o555)
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	for _, args := range [][]string{{"episode", "--json", "2"}, {"search", "Episode", "number"}, {"latest", "--json", "2"}, {"takeaways", "latest"}} {
+		cmd := exec.Command(binary, append([]string{"--feed", feed, "--db", db}, args...)...)
+		cmd.Env = []string{"PMBOT_DIRECTORY_URL=http://127.0.0.1:1", "HOME=/"}
+		cmd.Dir = "/"
+		if os.Geteuid() == 0 {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Errorf("%v on a read-only database: %v\n%s", args, err, stderr.String())
+			continue
+		}
+		if stdout.Len() == 0 {
+			t.Errorf("%v printed nothing", args)
+		}
+	}
+}
+
+// TestHostileFiles: a file pmbot is told to read that is endless (/dev/zero), a
+// FIFO that no one writes, or a directory gets one clear line and exit 1, at once:
+// never a hang, never gigabytes of memory.
+func TestHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	feed := testFeed(t, dir, 3, nil)
+	tests := []struct {
+		name     string
+		env      []string
+		args     []string
+		stderrRe string
+	}{
+		{"endless config", nil, []string{"--config", "/dev/zero", "check-config"}, `/dev/zero: not a regular file`},
+		{"config FIFO", nil, []string{"--config", fifo, "check-config"}, `not a regular file \(a named pipe\)`},
+		{"config directory", nil, []string{"--config", dir, "check-config"}, `not a regular file \(a directory\)`},
+		{"endless token file", []string{"PMBOT_SLACK_BOT_TOKEN_FILE=/dev/zero"}, []string{"check-config"}, `PMBOT_SLACK_BOT_TOKEN_FILE.*not a regular file`},
+		{"endless database file", []string{"PMBOT_DATABASE_FILE=/dev/urandom"}, []string{"check-config"}, `PMBOT_DATABASE_FILE.*not a regular file`},
+		{"feed FIFO", nil, []string{"--feed", fifo, "episode", "1"}, `not a regular file \(a named pipe\)`},
+		{"endless feed", nil, []string{"--feed", "/dev/zero", "latest"}, `not a regular file`},
+		{"poll a FIFO", nil, []string{"--feed", fifo, "--feed", feed, "poll", "--once"}, `not a regular file`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := pmbotEnv(t, append([]string{"PMBOT_DIRECTORY_URL=http://127.0.0.1:1"}, tt.env...), tt.args...)
+			if code != 1 {
+				t.Errorf("exit code %d, want 1 (stderr %q)", code, stderr)
+			}
+			if !regexp.MustCompile(tt.stderrRe).MatchString(stderr) {
+				t.Errorf("stderr %q does not match %q", stderr, tt.stderrRe)
+			}
+		})
+	}
 }

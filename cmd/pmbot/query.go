@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/bot/console"
@@ -16,35 +19,81 @@ import (
 )
 
 // queryCommand is a CLI command answered from the stored episodes: as the console
-// would answer it, or as stable JSON (documented in the README).
+// would answer it, or as stable JSON (documented in the README). Both forms resolve
+// the arguments the same way, so they always talk about the same episodes.
 type queryCommand struct {
-	// needs is the usage hint shown when the command gets no argument; "" when
-	// arguments are optional.
-	needs string
-	json  func(ctx context.Context, a *app, c cli) (any, error)
+	json func(ctx context.Context, a *app, c cli) (any, error)
 	// text, when set, answers without the command router (the CLI's form of the
 	// command differs from the chat one).
 	text func(ctx context.Context, a *app, c cli) (string, error)
 }
 
 var queries = map[string]queryCommand{
-	"episode":   {needs: "an episode: a number, `latest`, or words of its title", json: episodeQuery(func(ep feeds.Episode) any { return toEpisodeJSON(ep) })},
-	"takeaways": {needs: "an episode: a number or `latest`", json: episodeQuery(func(ep feeds.Episode) any { return toTakeawaysJSON(ep) })},
-	"chapters":  {needs: "an episode: a number or `latest`", json: episodeQuery(func(ep feeds.Episode) any { return toChaptersJSON(ep) })},
-	"links":     {needs: "an episode: a number or `latest`", json: episodeQuery(func(ep feeds.Episode) any { return toLinksJSON(ep) })},
+	"episode":   {json: episodeQuery(func(ep feeds.Episode) any { return toEpisodeJSON(ep) })},
+	"takeaways": {json: episodeQuery(func(ep feeds.Episode) any { return toTakeawaysJSON(ep) })},
+	"chapters":  {json: episodeQuery(func(ep feeds.Episode) any { return toChaptersJSON(ep) })},
+	"links":     {json: episodeQuery(func(ep feeds.Episode) any { return toLinksJSON(ep) })},
 	"latest":    {json: latestQuery},
-	"search":    {needs: "words to look for, like `search bgp`", json: searchQuery},
+	"search":    {json: searchQuery, text: searchText},
 	"digest":    {json: digestQuery, text: digestText},
 	"random":    {json: randomQuery},
+}
+
+// checkArgs refuses arguments a command cannot take, the same way in text and JSON.
+func checkArgs(c cli) error {
+	switch c.command {
+	case "search":
+		q := strings.TrimSpace(strings.Join(c.args, " "))
+		if q == "" {
+			return usageError{"search needs words to look for, like `search bgp`"}
+		}
+		if n := utf8.RuneCountInString(q); n > maxQuery {
+			return usageError{fmt.Sprintf("that search is too long (%d characters; the limit is %d)", n, maxQuery)}
+		}
+	case "episode", "takeaways", "chapters", "links":
+		if len(c.args) > 1 && !slices.ContainsFunc(c.args, func(a string) bool { return !commands.IsNumber(a) }) {
+			return usageError{fmt.Sprintf("%s takes one episode; %q names several", c.command, clip(strings.Join(c.args, " "), 40))}
+		}
+	case "latest":
+		if len(c.args) == 1 {
+			if _, err := latestCount(c.args[0]); err != nil {
+				return err
+			}
+		}
+	case "digest":
+		if c.since != "" {
+			if _, err := parseSince(c.since); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// maxQuery is the longest search, in characters, as in chat.
+const maxQuery = 200
+
+// maxLatest is the most episodes `latest` shows, as in chat.
+const maxLatest = 10
+
+// latestCount reads `latest`'s argument: a number of episodes, at least 1; one
+// too large to read counts as more than maxLatest.
+func latestCount(arg string) (int, error) {
+	s := strings.TrimPrefix(strings.TrimSpace(arg), "#")
+	v, err := strconv.Atoi(s)
+	switch {
+	case err == nil && v >= 1:
+		return v, nil
+	case commands.IsNumber(s) && !strings.HasPrefix(s, "-") && strings.Trim(s, "0") != "":
+		return maxLatest + 1, nil
+	}
+	return 0, usageError{fmt.Sprintf("latest takes a number of episodes, like `latest 3`; %q is not one", clip(arg, 20))}
 }
 
 // runQuery opens the app, makes sure its feeds were read, and answers the command.
 func runQuery(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
 	q := queries[c.command]
-	if q.needs != "" && len(c.args) == 0 {
-		return usageError{fmt.Sprintf("%s needs %s", c.command, q.needs)}
-	}
-	a, err := openApp(ctx, c, io.Discard, stderr, env, needs{search: true, quiet: true})
+	a, err := openApp(ctx, c, io.Discard, stderr, env, needs{search: true, quiet: true, readOnly: true})
 	if err != nil {
 		return err
 	}
@@ -54,10 +103,16 @@ func runQuery(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer,
 	}
 	if c.json {
 		v, err := q.json(ctx, a, c)
-		if err != nil {
+		var empty emptyResult
+		if err != nil && !errors.As(err, &empty) {
 			return err
 		}
-		return writeJSON(stdout, v)
+		// An empty answer is still valid JSON for a script; the exit code says it
+		// is empty.
+		if werr := writeJSON(stdout, v); werr != nil {
+			return werr
+		}
+		return err
 	}
 	if q.text != nil {
 		out, err := q.text(ctx, a, c)
@@ -67,19 +122,23 @@ func runQuery(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer,
 		_, err = io.WriteString(stdout, out)
 		return err
 	}
-	rep, err := a.router.Dispatch(ctx, commands.Request{Name: c.command, Args: c.args, Platform: console.Platform, ChannelID: console.Channel})
+	rep, err := a.router.Dispatch(ctx, commands.Request{Name: c.command, Args: c.args, Platform: console.Platform, ChannelID: console.Channel, ChannelLanguage: a.cfg.Language})
 	if err != nil {
 		return err
 	}
+	_, err = io.WriteString(stdout, renderReply(rep))
+	return err
+}
+
+func renderReply(rep commands.Reply) string {
 	var b strings.Builder
 	console.RenderReply(&b, rep)
-	_, err = io.WriteString(stdout, b.String())
-	return err
+	return b.String()
 }
 
 func episodeQuery(toJSON func(feeds.Episode) any) func(context.Context, *app, cli) (any, error) {
 	return func(ctx context.Context, a *app, c cli) (any, error) {
-		ep, err := commands.Find(ctx, a.catalog(), c.args)
+		ep, err := commands.FindEpisode(ctx, a.catalog(), a.searcher, c.args)
 		if err != nil {
 			return nil, err
 		}
@@ -90,11 +149,11 @@ func episodeQuery(toJSON func(feeds.Episode) any) func(context.Context, *app, cl
 func latestQuery(ctx context.Context, a *app, c cli) (any, error) {
 	n := 1
 	if len(c.args) > 0 {
-		v, err := strconv.Atoi(strings.TrimPrefix(c.args[0], "#"))
-		if err != nil || v < 1 {
-			return nil, usageError{fmt.Sprintf("latest takes a number of episodes, like `latest 3`; %q is not one", c.args[0])}
-		}
-		n = v
+		n, _ = latestCount(c.args[0]) // checked by checkArgs
+	}
+	if n > maxLatest {
+		a.notef("latest shows at most %d episodes", maxLatest)
+		n = maxLatest
 	}
 	eps, err := a.catalog().Latest(ctx, n)
 	if err != nil {
@@ -108,14 +167,11 @@ func latestQuery(ctx context.Context, a *app, c cli) (any, error) {
 }
 
 func randomQuery(ctx context.Context, a *app, _ cli) (any, error) {
-	eps, err := a.catalog().All(ctx)
+	ep, err := commands.RandomEpisode(ctx, a.catalog(), rand.IntN)
 	if err != nil {
 		return nil, err
 	}
-	if len(eps) == 0 {
-		return nil, commands.Errorf("no episodes yet")
-	}
-	return toEpisodeJSON(eps[rand.IntN(len(eps))]), nil
+	return toEpisodeJSON(ep), nil
 }
 
 // episodeJSON is the stable JSON form of an episode.
@@ -213,16 +269,32 @@ type digestEpisodeJSON struct {
 	Takeaway string `json:"takeaway"`
 }
 
-// composeDigest composes the CLI's digest of the first feed: since --since (a date or
-// an RFC 3339 time; default a week ago) until now.
+// parseSince reads --since: a date or an RFC 3339 time, after 1970 (the store
+// keeps times as Unix seconds, where 0 means "no date").
+func parseSince(v string) (time.Time, error) {
+	since, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		if since, err = time.Parse(time.RFC3339, v); err != nil {
+			return time.Time{}, usageError{fmt.Sprintf("--since %q: give a date like 2026-11-01 or a time like 2026-11-01T09:00:00Z", clip(v, 40))}
+		}
+	}
+	if since.Unix() <= 0 {
+		return time.Time{}, usageError{fmt.Sprintf("--since %s is before 1970; give a date when the podcast existed", clip(v, 40))}
+	}
+	return since, nil
+}
+
+// composeDigest composes the CLI's digest of the first feed: since --since (default
+// a week ago) until now.
 func composeDigest(ctx context.Context, a *app, c cli) (bot.Composition, error) {
 	var since time.Time
 	if c.since != "" {
 		var err error
-		if since, err = time.Parse(time.DateOnly, c.since); err != nil {
-			if since, err = time.Parse(time.RFC3339, c.since); err != nil {
-				return bot.Composition{}, usageError{fmt.Sprintf("--since %q: give a date like 2026-11-01 or a time like 2026-11-01T09:00:00Z", c.since)}
-			}
+		if since, err = parseSince(c.since); err != nil {
+			return bot.Composition{}, err
+		}
+		if now := a.now(); since.After(now) {
+			return bot.Composition{}, usageError{fmt.Sprintf("--since %s is in the future; give a date before now (%s)", clip(c.since, 40), now.UTC().Format(time.DateOnly))}
 		}
 	}
 	f, err := a.db.FeedByName(ctx, a.cfg.Feeds[0].Name)
@@ -245,6 +317,9 @@ func digestQuery(ctx context.Context, a *app, c cli) (any, error) {
 		}
 		out.Episodes = append(out.Episodes, j)
 	}
+	if comp.Kind == "" {
+		return out, emptyResult{"no episodes to put in a digest"}
+	}
 	return out, nil
 }
 
@@ -254,7 +329,7 @@ func digestText(ctx context.Context, a *app, c cli) (string, error) {
 		return "", err
 	}
 	if comp.Kind == "" {
-		return "", commands.Errorf("no episodes to put in a digest")
+		return "", emptyResult{"no episodes to put in a digest"}
 	}
 	title, err := a.db.FeedTitle(ctx, comp.Episodes[0].FeedID)
 	if err != nil {
@@ -289,14 +364,21 @@ type searchJSON struct {
 	Snippet string `json:"snippet"`
 }
 
-func searchQuery(ctx context.Context, a *app, c cli) (any, error) {
-	if c.limit < 1 {
-		return nil, usageError{fmt.Sprintf("--limit %d: give a number of results of 1 or more", c.limit)}
-	}
-	hits, err := a.searcher.Search(ctx, strings.Join(c.args, " "), c.limit)
+// searchHits is the one search both forms answer from: --limit results at most.
+func searchHits(ctx context.Context, a *app, c cli) (string, []commands.Hit, error) {
+	q := strings.TrimSpace(strings.Join(c.args, " "))
+	hits, err := a.searcher.Search(ctx, q, c.limit)
 	if err != nil {
-		return nil, err
+		return q, nil, err
 	}
+	if len(hits) == 0 {
+		return q, nil, emptyResult{fmt.Sprintf("no episode matches %q", clip(q, 60))}
+	}
+	return q, hits, nil
+}
+
+func searchQuery(ctx context.Context, a *app, c cli) (any, error) {
+	_, hits, err := searchHits(ctx, a, c)
 	out := make([]searchJSON, 0, len(hits))
 	for _, h := range hits {
 		var snip strings.Builder
@@ -312,5 +394,15 @@ func searchQuery(ctx context.Context, a *app, c cli) (any, error) {
 			URL: episodeURL(h.Episode), Score: h.Score, Snippet: snip.String(),
 		})
 	}
-	return out, nil
+	return out, err
+}
+
+func searchText(ctx context.Context, a *app, c cli) (string, error) {
+	q, hits, err := searchHits(ctx, a, c)
+	if err != nil {
+		return "", err
+	}
+	lang := a.cfg.Language
+	header := a.router.Messages().Sprintf(lang, "Results for %q", clip(q, 60))
+	return renderReply(commands.Reply{Language: lang, Header: header, Hits: hits}), nil
 }
