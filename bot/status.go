@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
@@ -21,6 +22,9 @@ type StatusStore interface {
 type Status struct {
 	Store   StatusStore
 	Version string
+	// Followed, when set, names the feeds to report: the database also keeps feeds
+	// no longer followed (renamed, retired, or read once with --feed).
+	Followed []string
 }
 
 var _ commands.Statuser = Status{}
@@ -33,6 +37,9 @@ func (s Status) Status(ctx context.Context) (commands.StatusInfo, error) {
 	}
 	info := commands.StatusInfo{Version: s.Version}
 	for _, f := range fs {
+		if s.Followed != nil && !slices.Contains(s.Followed, f.Name) {
+			continue
+		}
 		n, err := s.Store.CountEpisodes(ctx, f.ID)
 		if err != nil {
 			return commands.StatusInfo{}, fmt.Errorf("bot: status: %w", err)

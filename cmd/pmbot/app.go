@@ -153,7 +153,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 			Store: db, Feed: cfg.Feeds[0].Name, Language: cfg.Language,
 			DigestSchedule: config.DefaultDigestSchedule, DigestTimeZone: config.DefaultDigestTimeZone,
 		},
-		Status:  bot.Status{Store: db, Version: versionString()},
+		Status:  bot.Status{Store: db, Version: versionString(), Followed: feedNames(cfg)},
 		Digests: a.digester,
 	})
 	a.console = &console.Adapter{Out: out, Router: a.router, Language: cfg.Language, Logger: log.With("component", "console")}
@@ -203,6 +203,15 @@ func (a *app) catalog() bot.Catalog {
 
 // subscribe records the configured subscriptions. With none configured and no chat
 // platform, the console follows every feed, so the bot shows something out of the box.
+// feedNames is the names of the configured feeds.
+func feedNames(cfg config.Config) []string {
+	names := make([]string, len(cfg.Feeds))
+	for i, f := range cfg.Feeds {
+		names[i] = f.Name
+	}
+	return names
+}
+
 // sourcesOf is the configured feeds as the poller follows them.
 func sourcesOf(cfg config.Config) []bot.FeedSource {
 	sources := make([]bot.FeedSource, 0, len(cfg.Feeds))
