@@ -513,3 +513,20 @@ func TestLatestSmallCatalog(t *testing.T) {
 		})
 	}
 }
+
+// unreadCatalog is a feed whose first poll failed: no episode, and a reason.
+type unreadCatalog struct{ fakeCatalog }
+
+func (unreadCatalog) Latest(context.Context, int) ([]feeds.Episode, error) {
+	return nil, commands.Errorf("no episodes yet: the feed could not be read (%s); next try at %s UTC", "the feed server failed (500 Internal Server Error)", "10:36")
+}
+
+// TestNoEpisodeSaysWhyThereAreNone: "episode 3" on a feed that could not be read
+// says why there are no episodes, not "no episode 3".
+func TestNoEpisodeSaysWhyThereAreNone(t *testing.T) {
+	r := newRouter(unreadCatalog{})
+	rep, err := run(t, r, "episode 3")
+	if !commands.IsUserError(err) || !strings.Contains(rep.Text, "could not be read (the feed server failed") {
+		t.Errorf("episode 3 = %q, %v; want why the feed has no episodes", rep.Text, err)
+	}
+}

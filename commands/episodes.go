@@ -378,6 +378,11 @@ func containsAll(text string, words []string) bool {
 func noEpisode(ctx context.Context, cat Catalog, n string) error {
 	n = clip(n, 20)
 	eps, err := cat.Latest(ctx, maxLatest)
+	if IsUserError(err) {
+		// No episodes at all, and the catalogue says why (a feed that could not be
+		// read): that is the answer, not "no episode 3".
+		return err
+	}
 	if err == nil {
 		for _, ep := range eps {
 			if ep.Number > 0 {
