@@ -280,7 +280,8 @@ type fakePoster struct {
 	got  []string
 }
 
-func (p *fakePoster) Post(_ context.Context, channel string, a Announcement) (string, error) {
+func (p *fakePoster) Post(_ context.Context, d Delivery, a Message) (string, error) {
+	channel := d.Channel
 	if len(p.fail) > 0 {
 		err := p.fail[0]
 		p.fail = p.fail[1:]
@@ -289,10 +290,10 @@ func (p *fakePoster) Post(_ context.Context, channel string, a Announcement) (st
 		}
 	}
 	var titles []string
-	for _, e := range a.Episodes {
-		titles = append(titles, e.Title)
+	for _, it := range a.Items {
+		titles = append(titles, it.Episode.Title)
 	}
-	p.got = append(p.got, channel+" "+a.Kind+" "+strings.Join(titles, ","))
+	p.got = append(p.got, channel+" "+string(a.Kind)+" "+strings.Join(titles, ","))
 	return fmt.Sprintf("m%d", len(p.got)), nil
 }
 

@@ -12,20 +12,17 @@ import (
 	"github.com/pmbot/pmbot/store"
 )
 
-// Announcement is a platform-neutral message about new episodes, which an adapter
-// renders for its platform.
-type Announcement struct {
-	// Kind is store.KindEpisode (one episode) or store.KindSummary (several).
-	Kind      string
-	FeedTitle string
-	Episodes  []feeds.Episode
-	Language  string
-}
-
-// Poster posts announcements to one platform's channels.
+// Poster posts the bot's own messages to one platform's channels.
 type Poster interface {
-	// Post posts a to channel and returns the platform's id of the message.
-	Post(ctx context.Context, channel string, a Announcement) (messageID string, err error)
+	// Post posts m to d.Channel and returns the platform's id of the message.
+	//
+	// It must be idempotent per d.Key: a delivery is attempted again when the
+	// process died between posting and recording, and the second attempt must not
+	// post a second message (look the key up when d.Retried()). It must return
+	// rather than block past ctx's deadline, which ends before the delivery's
+	// claim does: on a rate limit it returns a *RetryAfterError instead of waiting
+	// long, and on a failure that retrying cannot fix a *PermanentError.
+	Post(ctx context.Context, d Delivery, m Message) (messageID string, err error)
 }
 
 // PermanentError marks a post failure that retrying cannot fix (a deleted channel, a
@@ -70,6 +67,9 @@ type Dispatcher struct {
 	// MaxAge is how long an announcement may wait to be posted before it is
 	// dropped as stale news; 7 days when 0.
 	MaxAge time.Duration
+	// CommandPrefix is the slash command that messages' buttons run
+	// ("/postmortem").
+	CommandPrefix string
 }
 
 // The defaults of FloodLimit and MaxAge, the same as the configuration's.
@@ -91,6 +91,9 @@ const (
 	// claimLease bounds how long a post may take before another dispatcher may try
 	// the delivery again.
 	claimLease = 2 * time.Minute
+	// postTimeout is how long one post may take: well within the lease, so a post
+	// still running when the lease ends cannot race another dispatcher's attempt.
+	postTimeout = claimLease / 2
 	// floodPause is how long a channel that got FloodLimit announcements in one run
 	// waits for more: long enough to read as a separate burst, and for the next
 	// run to sum the rest up.
@@ -148,6 +151,22 @@ func shortDuration(t time.Duration) string {
 	}
 	return s
 }
+
+// messageKind is the kind of message an outbox delivery of kind k posts.
+func messageKind(k string) MessageKind {
+	switch k {
+	case store.KindSummary:
+		return MessageSummary
+	case store.KindDigest:
+		return MessageDigest
+	case store.KindDigestArchive:
+		return MessageArchive
+	}
+	return MessageEpisode
+}
+
+// MessageKind is the kind of message a digest composition posts.
+func (c Composition) MessageKind() MessageKind { return messageKind(c.Kind) }
 
 // isAnnouncement says whether a delivery kind counts against the flood limit:
 // episodes and summaries do, digests (one a week, on schedule) do not.
@@ -224,11 +243,11 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("bot: dispatch %d: %w", dl.ID, err)
 	}
-	a := Announcement{Kind: dl.Kind, FeedTitle: title, Language: dl.Subscription.Language}
+	eps := make([]feeds.Episode, 0, len(stored))
 	for _, e := range stored {
-		a.Episodes = append(a.Episodes, e.Episode)
+		eps = append(eps, e.Episode)
 	}
-	if len(a.Episodes) == 0 && len(dl.EpisodeIDs) > 0 {
+	if len(eps) == 0 && len(dl.EpisodeIDs) > 0 {
 		// Every episode it names is damaged in the store: an empty message would
 		// say nothing. The next poll repairs the rows; this message is given up.
 		log.Error("delivery given up: its episodes cannot be read from the database", "episodes", len(dl.EpisodeIDs))
@@ -241,13 +260,18 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 		at := d.now().Add(time.Hour)
 		return nil, at, d.Store.MarkRetry(ctx, dl.ID, reason, at)
 	}
-	msgID, err := poster.Post(ctx, dl.Subscription.Channel, a)
+	kind := messageKind(dl.Kind)
+	msg := ComposeMessage(kind, title, dl.Subscription.Language, d.CommandPrefix, eps)
+	desc := Delivery{Key: DeliveryKey(dl.ID), Attempt: dl.Attempts, Kind: kind, Channel: dl.Subscription.Channel}
+	pctx, cancel := context.WithTimeout(ctx, postTimeout)
+	msgID, err := poster.Post(pctx, desc, msg)
+	cancel()
 	if err == nil {
 		if err := d.Store.MarkSent(ctx, dl.ID, msgID); err != nil {
 			return nil, time.Time{}, err
 		}
 		log.Debug("delivered", "message_id", msgID)
-		return &Sent{Delivery: dl, Episodes: a.Episodes, MessageID: msgID}, time.Time{}, nil
+		return &Sent{Delivery: dl, Episodes: eps, MessageID: msgID}, time.Time{}, nil
 	}
 	if ctx.Err() != nil {
 		// Shutting down: the lease runs out and the delivery is retried at start.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/pmbot/pmbot/feeds"
@@ -107,7 +108,19 @@ type Command struct {
 	Description string
 	Examples    []string
 	Handler     Handler
+	// Slow says the command may take longer than a platform's acknowledgement
+	// deadline (3 s): an adapter acknowledges it at once and answers later,
+	// rather than wait for its reply.
+	Slow bool
 }
+
+// Deadlines of Dispatch. An adapter waits QuickReply for a reply that is not Slow
+// before it defers it (acknowledges first, answers through a follow-up); every
+// command ends within Timeout, with an apology if it must.
+const (
+	QuickReply = 2 * time.Second
+	Timeout    = 30 * time.Second
+)
 
 // UserError is an error whose message is meant for the user ("no episode 99; the
 // latest is 17"). Other errors are internal and shown as a generic apology. Key and
@@ -128,7 +141,9 @@ func Errorf(format string, args ...any) error {
 
 // Router routes requests to the command table.
 type Router struct {
-	Prefix   string
+	Prefix string
+	// Timeout bounds each command; the package's Timeout when 0.
+	Timeout  time.Duration
 	msgs     *Messages
 	commands []Command
 	byName   map[string]*Command
@@ -236,7 +251,16 @@ func (r *Router) Dispatch(ctx context.Context, req Request) (Reply, error) {
 		}
 		return r.msgs.ErrorReply(lang, err), err
 	}
+	timeout := r.Timeout
+	if timeout <= 0 {
+		timeout = Timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	rep, err := c.Handler(ctx, req)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = Errorf("that took too long; try again in a moment")
+	}
 	if err != nil {
 		return r.msgs.ErrorReply(lang, err), err
 	}
@@ -260,6 +284,12 @@ func (r *Router) Answer(ctx context.Context, req Request, text string) (Reply, e
 	}
 	req.Name, req.Args = name, args
 	return r.Dispatch(ctx, req)
+}
+
+// Slow reports whether the command a request names is Slow (see Command.Slow).
+func (r *Router) Slow(name string) bool {
+	c, ok := r.byName[strings.ToLower(strings.TrimSpace(name))]
+	return ok && c.Slow
 }
 
 // ErrorReply turns a handler's error into what the user sees, in English: the

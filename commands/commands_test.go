@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -528,5 +529,25 @@ func TestNoEpisodeSaysWhyThereAreNone(t *testing.T) {
 	rep, err := run(t, r, "episode 3")
 	if !commands.IsUserError(err) || !strings.Contains(rep.Text, "could not be read (the feed server failed") {
 		t.Errorf("episode 3 = %q, %v; want why the feed has no episodes", rep.Text, err)
+	}
+}
+
+// TestDispatchDeadline: a command that does not end in time gets an apology in
+// words, not a hang; Slow commands are named as such for the adapters.
+func TestDispatchDeadline(t *testing.T) {
+	r := commands.NewRouter("/postmortem", []commands.Command{{
+		Name: "stuck", Slow: true,
+		Handler: func(ctx context.Context, _ commands.Request) (commands.Reply, error) {
+			<-ctx.Done() // only the deadline ends it
+			return commands.Reply{}, ctx.Err()
+		},
+	}})
+	r.Timeout = time.Millisecond
+	rep, err := r.Dispatch(context.Background(), commands.Request{Name: "stuck"})
+	if !commands.IsUserError(err) || rep.Text != "that took too long; try again in a moment" {
+		t.Errorf("stuck command = %q, %v; want the apology", rep.Text, err)
+	}
+	if !r.Slow("stuck") || r.Slow("help") || r.Slow("nope") {
+		t.Errorf("Slow: stuck %v, help %v, nope %v; want true, false, false", r.Slow("stuck"), r.Slow("help"), r.Slow("nope"))
 	}
 }

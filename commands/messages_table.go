@@ -68,6 +68,7 @@ var messageTable = []msg{
 	{"Latest %d episodes", "Latest %d episodes", "Les %d derniers épisodes"},
 	{"Damaged episodes", "Damaged episodes", "Épisodes endommagés"},
 	{"%d left out of every answer; the bot's log names them", "%d left out of every answer; the bot's log names them", "%d écartés de toutes les réponses ; le journal du bot les nomme"},
+	{"that took too long; try again in a moment", "that took too long; try again in a moment", "cela a pris trop de temps ; réessayez dans un instant"},
 	{"At most %d episodes are shown.", "At most %d episodes are shown.", "%d épisodes au plus sont affichés."},
 	{"give one episode number; %q names several", "give one episode number; %q names several", "donnez un seul numéro d'épisode ; « %s » en désigne plusieurs"},
 	{"the feed is still being read for the first time; ask again in a few seconds", "the feed is still being read for the first time; ask again in a few seconds", "le flux est en cours de première lecture ; redemandez dans quelques secondes"},

@@ -137,6 +137,8 @@ func (h *handlers) channelCommands() []Command {
 			Description: "Preview this channel's weekly digest.",
 			Examples:    []string{"digest"},
 			Handler:     needs("digest", h.deps.Digests != nil, h.digest),
+			// It composes a week of episodes, and the next schedule, from the store.
+			Slow: true,
 		},
 		{
 			Name:        "subscribe",

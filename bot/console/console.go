@@ -19,7 +19,6 @@ import (
 	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
-	"github.com/pmbot/pmbot/store"
 )
 
 // Platform is the console's platform name in subscriptions.
@@ -48,11 +47,12 @@ type Adapter struct {
 
 var _ bot.Poster = (*Adapter)(nil)
 
-// Post prints an announcement. The terminal cannot be asked afterwards what it
-// showed, so a kill between printing and recording may print one message twice.
-func (a *Adapter) Post(_ context.Context, _ string, an bot.Announcement) (string, error) {
+// Post prints a message. The terminal cannot be asked afterwards what it showed,
+// so the delivery's key cannot make it idempotent: a kill between printing and
+// recording may print one message twice.
+func (a *Adapter) Post(_ context.Context, _ bot.Delivery, msg bot.Message) (string, error) {
 	var b strings.Builder
-	RenderAnnouncement(&b, an)
+	RenderMessage(&b, msg)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, err := io.WriteString(a.Out, b.String()); err != nil {
@@ -178,54 +178,40 @@ func (a *Adapter) reply(ctx context.Context, line string) commands.Reply {
 
 const rule = "──────────────────────────────────────────"
 
-// RenderAnnouncement writes an announcement in the terminal layout, in the
-// announcement's language.
-func RenderAnnouncement(w *strings.Builder, a bot.Announcement) {
-	lang := commands.Language("", a.Language)
+// RenderMessage writes a message the bot posts on its own (an announcement, a
+// summary, a digest) in the terminal layout. Its words and layout were composed by
+// bot.ComposeMessage; this only lays them out for a terminal and cleans them.
+func RenderMessage(w *strings.Builder, msg bot.Message) {
+	lang := commands.Language("", msg.Language)
 	m := commands.DefaultMessages()
-	feed := feedTitle(lang, a.FeedTitle)
 	w.WriteString(rule + "\n")
-	switch a.Kind {
-	case store.KindSummary:
-		fmt.Fprintf(w, "%s\n\n", line(m.Sprintf(lang, commands.MsgNewEpisodes, len(a.Episodes), feed), maxTitle))
-		for i, ep := range a.Episodes {
-			if i == maxItems {
-				fmt.Fprintf(w, "%s\n", m.Sprintf(lang, commands.MsgAndMore, len(a.Episodes)-i))
-				break
-			}
-			fmt.Fprintf(w, "• %s  (%s)\n", label(lang, ep), dateOf(lang, ep))
-			if u := line(ep.AudioURL, maxURL); u != "" {
-				fmt.Fprintf(w, "  %s\n", u)
-			}
+	fmt.Fprintf(w, "%s\n\n", line(msg.Header, maxTitle))
+	if t := clean(msg.Text); t != "" {
+		fmt.Fprintf(w, "%s\n", t)
+		if msg.Detail {
+			w.WriteString("\n")
 		}
-	case store.KindDigest:
-		fmt.Fprintf(w, "%s\n\n", line(m.Sprintf(lang, commands.MsgWeeklyDigest, feed), maxTitle))
-		if len(a.Episodes) == 0 {
-			fmt.Fprintf(w, "%s\n", m.Sprintf(lang, commands.MsgNoDigestNews))
-		}
-		for i, ep := range a.Episodes {
-			if i == maxItems {
-				fmt.Fprintf(w, "%s\n", m.Sprintf(lang, commands.MsgAndMore, len(a.Episodes)-i))
-				break
-			}
-			fmt.Fprintf(w, "• %s  (%s)\n", label(lang, ep), dateOf(lang, ep))
-			if t := line(commands.FirstTakeaway(ep), maxBullet); t != "" {
-				fmt.Fprintf(w, "  %s\n", t)
-			}
-		}
-	case store.KindDigestArchive:
-		fmt.Fprintf(w, "%s\n\n%s\n\n", line(m.Sprintf(lang, commands.MsgFromTheArchive, feed), maxTitle), m.Sprintf(lang, commands.MsgArchiveIntro))
-		for i, ep := range a.Episodes {
+	}
+	for i, it := range msg.Items {
+		ep := it.Episode
+		if msg.Detail {
 			if i > 0 {
 				w.WriteString("\n")
 			}
 			renderEpisode(w, lang, ep, true)
+			continue
 		}
-	default:
-		fmt.Fprintf(w, "%s\n\n", line(m.Sprintf(lang, commands.MsgNewEpisode, feed), maxTitle))
-		for _, ep := range a.Episodes {
-			renderEpisode(w, lang, ep, true)
+		fmt.Fprintf(w, "• %s  (%s)\n", label(lang, ep), dateOf(lang, ep))
+		if it.Note != "" {
+			if t := line(it.Note, maxBullet); t != "" {
+				fmt.Fprintf(w, "  %s\n", t)
+			}
+		} else if u := line(ep.AudioURL, maxURL); u != "" && msg.Kind == bot.MessageSummary {
+			fmt.Fprintf(w, "  %s\n", u)
 		}
+	}
+	if msg.More > 0 {
+		fmt.Fprintf(w, "%s\n", m.Sprintf(lang, commands.MsgAndMore, msg.More))
 	}
 	w.WriteString(rule + "\n\n")
 }

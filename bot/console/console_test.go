@@ -22,7 +22,6 @@ import (
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
 	"github.com/pmbot/pmbot/feeds/feedstest"
-	"github.com/pmbot/pmbot/store"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -207,25 +206,25 @@ func TestRenderAnnouncement(t *testing.T) {
 	feed := postMortem(t)
 	tests := []struct {
 		name string
-		an   bot.Announcement
+		an   bot.Message
 	}{
-		{"announce-episode-3", bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 3)}}},
-		{"announce-episode-17", bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 17)}}},
-		{"announce-trailer", bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{feed.Episodes[len(feed.Episodes)-1]}}},
-		{"announce-summary-5", bot.Announcement{Kind: store.KindSummary, FeedTitle: feed.Title, Episodes: feed.Episodes[:5]}},
-		{"announce-digest", bot.Announcement{Kind: store.KindDigest, FeedTitle: feed.Title, Episodes: feed.Episodes[:3]}},
-		{"announce-digest-empty", bot.Announcement{Kind: store.KindDigest, FeedTitle: feed.Title}},
-		{"announce-digest-archive", bot.Announcement{Kind: store.KindDigestArchive, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 2)}}},
-		{"fr-announce-episode-17", bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 17)}, Language: "fr"}},
-		{"fr-announce-summary-5", bot.Announcement{Kind: store.KindSummary, FeedTitle: feed.Title, Episodes: feed.Episodes[:5], Language: "fr"}},
-		{"fr-announce-digest", bot.Announcement{Kind: store.KindDigest, FeedTitle: feed.Title, Episodes: feed.Episodes[:3], Language: "fr"}},
-		{"fr-announce-digest-archive", bot.Announcement{Kind: store.KindDigestArchive, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 2)}, Language: "fr-FR"}},
-		{"fr-announce-trailer-untitled", bot.Announcement{Kind: store.KindEpisode, Episodes: []feeds.Episode{{Title: "\x1b[2J"}}, Language: "fr"}},
+		{"announce-episode-3", announcement(bot.MessageEpisode, feed.Title, "", episode(t, feed, 3))},
+		{"announce-episode-17", announcement(bot.MessageEpisode, feed.Title, "", episode(t, feed, 17))},
+		{"announce-trailer", announcement(bot.MessageEpisode, feed.Title, "", feed.Episodes[len(feed.Episodes)-1])},
+		{"announce-summary-5", announcement(bot.MessageSummary, feed.Title, "", feed.Episodes[:5]...)},
+		{"announce-digest", announcement(bot.MessageDigest, feed.Title, "", feed.Episodes[:3]...)},
+		{"announce-digest-empty", announcement(bot.MessageDigest, feed.Title, "")},
+		{"announce-digest-archive", announcement(bot.MessageArchive, feed.Title, "", episode(t, feed, 2))},
+		{"fr-announce-episode-17", announcement(bot.MessageEpisode, feed.Title, "fr", episode(t, feed, 17))},
+		{"fr-announce-summary-5", announcement(bot.MessageSummary, feed.Title, "fr", feed.Episodes[:5]...)},
+		{"fr-announce-digest", announcement(bot.MessageDigest, feed.Title, "fr", feed.Episodes[:3]...)},
+		{"fr-announce-digest-archive", announcement(bot.MessageArchive, feed.Title, "fr-FR", episode(t, feed, 2))},
+		{"fr-announce-trailer-untitled", announcement(bot.MessageEpisode, "", "fr", feeds.Episode{Title: "\x1b[2J"})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b strings.Builder
-			console.RenderAnnouncement(&b, tt.an)
+			console.RenderMessage(&b, tt.an)
 			checkTerminalSafe(t, b.String())
 			golden(t, tt.name, b.String())
 		})
@@ -340,10 +339,10 @@ func TestRenderHostile(t *testing.T) {
 		render func(*strings.Builder)
 	}{
 		{"hostile-announce-episode", func(b *strings.Builder) {
-			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindEpisode, FeedTitle: "Feed\x1b[2J\n@everyone", Episodes: []feeds.Episode{hostile()}})
+			console.RenderMessage(b, announcement(bot.MessageEpisode, "Feed\x1b[2J\n@everyone", "", hostile()))
 		}},
 		{"hostile-announce-summary", func(b *strings.Builder) {
-			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindSummary, FeedTitle: "\u202eFeed", Episodes: []feeds.Episode{hostile(), hostile()}})
+			console.RenderMessage(b, announcement(bot.MessageSummary, "\u202eFeed", "", hostile(), hostile()))
 		}},
 		{"hostile-reply-detail", func(b *strings.Builder) {
 			console.RenderReply(b, commands.Reply{Header: "Latest episode", Episodes: []feeds.Episode{hostile()}, Detail: true})
@@ -376,17 +375,17 @@ func TestRenderHostile(t *testing.T) {
 				Buttons: []commands.Button{{Label: ev, URL: "javascript:alert(1)\n@here"}, {Label: "\x1b[2J", Command: "/postmortem\nNew episode of Fake Feed"}}})
 		}},
 		{"hostile-announce-digest", func(b *strings.Builder) {
-			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindDigest, FeedTitle: "Feed\x1b[2J\n@everyone", Episodes: []feeds.Episode{hostile(), hostile()}, Language: "\x1b[2Jfr"})
+			console.RenderMessage(b, announcement(bot.MessageDigest, "Feed\x1b[2J\n@everyone", "\x1b[2Jfr", hostile(), hostile()))
 		}},
 		{"hostile-announce-archive", func(b *strings.Builder) {
-			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindDigestArchive, FeedTitle: "\u202eFeed", Episodes: []feeds.Episode{hostile()}, Language: "fr"})
+			console.RenderMessage(b, announcement(bot.MessageArchive, "\u202eFeed", "fr", hostile()))
 		}},
 		{"huge-announce-digest", func(b *strings.Builder) {
 			eps := make([]feeds.Episode, 30)
 			for i := range eps {
 				eps[i] = huge()
 			}
-			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindDigest, FeedTitle: strings.Repeat("F", 1<<20), Episodes: eps})
+			console.RenderMessage(b, announcement(bot.MessageDigest, strings.Repeat("F", 1<<20), "", eps...))
 		}},
 		{"huge-reply-search", func(b *strings.Builder) {
 			var hits []commands.Hit
@@ -400,14 +399,14 @@ func TestRenderHostile(t *testing.T) {
 			console.RenderReply(b, commands.Reply{Hits: hits, Fields: fields})
 		}},
 		{"huge-announce-episode", func(b *strings.Builder) {
-			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindEpisode, FeedTitle: strings.Repeat("F", 1<<20), Episodes: []feeds.Episode{huge()}})
+			console.RenderMessage(b, announcement(bot.MessageEpisode, strings.Repeat("F", 1<<20), "", huge()))
 		}},
 		{"huge-announce-summary", func(b *strings.Builder) {
 			eps := make([]feeds.Episode, 30)
 			for i := range eps {
 				eps[i] = huge()
 			}
-			console.RenderAnnouncement(b, bot.Announcement{Kind: store.KindSummary, FeedTitle: "Feed", Episodes: eps})
+			console.RenderMessage(b, announcement(bot.MessageSummary, "Feed", "", eps...))
 		}},
 		{"huge-reply-detail", func(b *strings.Builder) {
 			ep := huge()
@@ -591,14 +590,14 @@ func TestPost(t *testing.T) {
 	var out syncBuffer
 	fixed := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	a := &console.Adapter{Out: &out, Now: func() time.Time { return fixed }}
-	an := bot.Announcement{Kind: store.KindEpisode, FeedTitle: feed.Title, Episodes: []feeds.Episode{episode(t, feed, 17)}}
+	an := announcement(bot.MessageEpisode, feed.Title, "", episode(t, feed, 17))
 
 	seen := make(map[string]bool)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			id, err := a.Post(context.Background(), console.Channel, an)
+			id, err := a.Post(context.Background(), bot.Delivery{Key: "pmbot-d1", Attempt: 1, Channel: console.Channel}, an)
 			if err != nil {
 				t.Errorf("Post: %v", err)
 				return
@@ -614,7 +613,7 @@ func TestPost(t *testing.T) {
 	wg.Wait()
 
 	var one strings.Builder
-	console.RenderAnnouncement(&one, an)
+	console.RenderMessage(&one, an)
 	if got, want := out.String(), strings.Repeat(one.String(), 20); got != want {
 		t.Errorf("20 posts printed %d bytes, want 20 whole messages (%d bytes), not interleaved", len(got), len(want))
 	}
@@ -626,7 +625,7 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe
 
 func TestPostWriteError(t *testing.T) {
 	a := &console.Adapter{Out: failWriter{}}
-	id, err := a.Post(context.Background(), console.Channel, bot.Announcement{Kind: store.KindEpisode, Episodes: []feeds.Episode{{Title: "x"}}})
+	id, err := a.Post(context.Background(), bot.Delivery{Key: "pmbot-d1", Attempt: 1, Channel: console.Channel}, announcement(bot.MessageEpisode, "", "", feeds.Episode{Title: "x"}))
 	if err == nil || id != "" {
 		t.Errorf("Post = %q, %v; want an error and no id", id, err)
 	}
@@ -644,10 +643,10 @@ func FuzzRender(f *testing.F) {
 		ep := feeds.Episode{Number: 1, Title: s, AudioURL: s, Notes: feeds.Notes{Summary: s, Takeaways: []string{s, s}, Links: []feeds.Link{{Text: s, URL: s}}}}
 		var b strings.Builder
 		console.RenderReply(&b, commands.Reply{Header: s, Text: s, Bullets: []string{s}, Episodes: []feeds.Episode{ep}, Detail: true})
-		console.RenderAnnouncement(&b, bot.Announcement{Kind: store.KindEpisode, FeedTitle: s, Episodes: []feeds.Episode{ep}})
-		console.RenderAnnouncement(&b, bot.Announcement{Kind: store.KindSummary, FeedTitle: s, Episodes: []feeds.Episode{ep, ep}})
-		console.RenderAnnouncement(&b, bot.Announcement{Kind: store.KindDigest, FeedTitle: s, Episodes: []feeds.Episode{ep, ep}, Language: s})
-		console.RenderAnnouncement(&b, bot.Announcement{Kind: store.KindDigestArchive, FeedTitle: s, Episodes: []feeds.Episode{ep}, Language: "fr"})
+		console.RenderMessage(&b, announcement(bot.MessageEpisode, s, "", ep))
+		console.RenderMessage(&b, announcement(bot.MessageSummary, s, "", ep, ep))
+		console.RenderMessage(&b, announcement(bot.MessageDigest, s, s, ep, ep))
+		console.RenderMessage(&b, announcement(bot.MessageArchive, s, "fr", ep))
 		console.RenderReply(&b, commands.Reply{Language: s, Fields: []commands.Field{{Name: s, Value: s}}, Links: []feeds.Link{{Section: s, Text: s, URL: s}},
 			Hits: []commands.Hit{{Episode: ep, Snippet: []commands.Fragment{{Text: s}, {Text: s, Match: true}}}}, Buttons: []commands.Button{{Label: s, URL: s}, {Label: s, Command: s}}})
 		out := b.String()
@@ -662,4 +661,9 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("header, 2 bullets and 2 episodes printed %d lines:\n%s", n+1, one.String())
 		}
 	})
+}
+
+// announcement is a message as the dispatcher composes it.
+func announcement(kind bot.MessageKind, feedTitle, lang string, eps ...feeds.Episode) bot.Message {
+	return bot.ComposeMessage(kind, feedTitle, lang, "/postmortem", eps)
 }

@@ -158,11 +158,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 	})
 	a.console = &console.Adapter{Out: out, Router: a.router, Language: cfg.Language, Logger: log.With("component", "console")}
 	a.dispatcher = &bot.Dispatcher{
-		Store:      db,
-		Posters:    map[string]bot.Poster{console.Platform: a.console},
-		Logger:     log.With("component", "dispatcher"),
-		FloodLimit: cfg.FloodLimit,
-		MaxAge:     cfg.MaxAnnouncementAge.Duration,
+		Store:         db,
+		Posters:       map[string]bot.Poster{console.Platform: a.console},
+		Logger:        log.With("component", "dispatcher"),
+		FloodLimit:    cfg.FloodLimit,
+		MaxAge:        cfg.MaxAnnouncementAge.Duration,
+		CommandPrefix: a.router.Prefix,
 	}
 	return a, nil
 }
@@ -193,8 +194,8 @@ func openReadOnly(ctx context.Context, database string, log *slog.Logger, source
 }
 
 // firstPollWait is how long a question waits for a feed's first poll: well within
-// the 3 s that chat platforms give an answer.
-const firstPollWait = 2 * time.Second
+// commands.QuickReply, so the answer still comes before an adapter defers.
+const firstPollWait = 1500 * time.Millisecond
 
 // catalog is the episodes commands talk about: the first feed's, for now.
 func (a *app) catalog() bot.Catalog {

@@ -335,12 +335,12 @@ func digestText(ctx context.Context, a *app, c cli) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	an := bot.Announcement{Kind: comp.Kind, FeedTitle: title, Language: a.cfg.Language}
-	for _, e := range comp.Episodes {
-		an.Episodes = append(an.Episodes, e.Episode)
+	eps := make([]feeds.Episode, len(comp.Episodes))
+	for i, e := range comp.Episodes {
+		eps[i] = e.Episode
 	}
 	var b strings.Builder
-	console.RenderAnnouncement(&b, an)
+	console.RenderMessage(&b, bot.ComposeMessage(comp.MessageKind(), title, a.cfg.Language, a.router.Prefix, eps))
 	return b.String(), nil
 }
 
