@@ -64,6 +64,10 @@ type Config struct {
 	Slack         Slack          `yaml:"slack"`
 	Discord       Discord        `yaml:"discord"`
 	Log           Log            `yaml:"log"`
+	// Listen is the address (host:port) of the HTTP server for Slack's HTTP mode
+	// (/slack/events); default ":8080" when that mode is on. Socket Mode needs
+	// no listener.
+	Listen string `yaml:"listen"`
 
 	// Warnings are things that work but should be fixed, such as a token written
 	// in the file instead of the environment. Load and LoadFile fill it; it is not
@@ -131,7 +135,42 @@ type Slack struct {
 	AppToken Secret `yaml:"app_token"`
 	// SigningSecret verifies HTTP requests when Socket Mode is not used.
 	SigningSecret Secret `yaml:"signing_secret"`
+	// APIURL is the Web API's base URL, ending in "/" (default Slack's
+	// https://slack.com/api/): a proxy or a test double. Socket Mode follows the
+	// URL that apps.connections.open returns.
+	APIURL string `yaml:"api_url"`
+	// Managers are the user ids (U…) who may change a channel's subscriptions,
+	// besides the workspace's admins and owners.
+	Managers []string `yaml:"managers"`
 }
+
+// DefaultListen is the HTTP address used when one is needed and none is set.
+const DefaultListen = ":8080"
+
+// DefaultSlackAPIURL is Slack's Web API.
+const DefaultSlackAPIURL = "https://slack.com/api/"
+
+// API is the Web API base URL to use: APIURL, else Slack's, always ending in "/"
+// (slack-go appends method names to it as they are).
+func (s Slack) API() string {
+	if s.APIURL == "" {
+		return DefaultSlackAPIURL
+	}
+	return strings.TrimSuffix(s.APIURL, "/") + "/"
+}
+
+// ListenAddr is the HTTP address to serve: Listen, else DefaultListen when
+// Slack's HTTP mode needs one, else "" (nothing to serve).
+func (c Config) ListenAddr() string {
+	if c.Listen == "" && c.HasSlack() && !c.Slack.SocketMode() {
+		return DefaultListen
+	}
+	return c.Listen
+}
+
+// SocketMode reports whether Slack events come through Socket Mode (an app
+// token is set), rather than HTTP requests to /slack/events.
+func (s Slack) SocketMode() bool { return s.AppToken != "" }
 
 // Discord holds the Discord application credentials; a bot token turns the Discord
 // adapter on.
@@ -402,6 +441,7 @@ func (c *Config) FillDefaults() {
 	if c.Log.Level == "" {
 		c.Log.Level = "info"
 	}
+	c.Slack.APIURL, c.Listen = strings.TrimSpace(c.Slack.APIURL), strings.TrimSpace(c.Listen)
 	if c.Log.Format == "" {
 		c.Log.Format = "text"
 	}

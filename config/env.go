@@ -47,6 +47,8 @@ var plainFields = []plainField{
 	{"PMBOT_LOG_FORMAT", func(c *Config, v string) error { c.Log.Format = v; return nil }},
 	{"PMBOT_DISCORD_APPLICATION_ID", func(c *Config, v string) error { c.Discord.ApplicationID = v; return nil }},
 	{"PMBOT_DISCORD_PUBLIC_KEY", func(c *Config, v string) error { c.Discord.PublicKey = v; return nil }},
+	{"PMBOT_SLACK_API_URL", func(c *Config, v string) error { c.Slack.APIURL = v; return nil }},
+	{"PMBOT_LISTEN", func(c *Config, v string) error { c.Listen = v; return nil }},
 }
 
 func setDuration(d *Duration, v string) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -38,6 +39,7 @@ var (
 	nameRe       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	digitsRe     = regexp.MustCompile(`^[0-9]+$`)
 	hexKeyRe     = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+	slackUserRe  = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
 	languages    = []string{"en", "fr"}
 	platforms    = []string{"slack", "discord", "console"}
 	logFormats   = []string{"text", "json"}
@@ -82,6 +84,7 @@ func (c Config) Validate() error {
 	}
 	v.networks(c.AllowNetworks)
 	v.slack(c.Slack)
+	v.listen(c.Listen)
 	v.discord(c.Discord)
 	names := v.feeds(c.Feeds)
 	v.subscriptions(c, names)
@@ -198,6 +201,24 @@ func (v *validator) slack(s Slack) {
 	}
 	if s.BotToken != "" && s.AppToken == "" && s.SigningSecret == "" {
 		v.add("slack", "set app_token (Socket Mode, no public URL needed) or signing_secret (HTTP events), or PMBOT_SLACK_APP_TOKEN / PMBOT_SLACK_SIGNING_SECRET")
+	}
+	if u, err := url.Parse(s.API()); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		v.add("slack.api_url", "is not an http(s) URL without credentials; leave it out to use Slack's (%s)", DefaultSlackAPIURL)
+	}
+	for i, m := range s.Managers {
+		if !slackUserRe.MatchString(m) {
+			v.add(fmt.Sprintf("slack.managers[%d]", i), "is not a Slack user id; copy it from the user's profile (⋮ > Copy member ID), like U0123ABCD")
+		}
+	}
+}
+
+// listen checks the HTTP listen address.
+func (v *validator) listen(addr string) {
+	if addr == "" {
+		return
+	}
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		v.add("listen", "%q is not an address; write host:port or :port, like :8080", addr)
 	}
 }
 

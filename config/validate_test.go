@@ -44,6 +44,18 @@ func TestValidateErrors(t *testing.T) {
 				`allow_networks[2]: "intranet.local" is not a network; write a CIDR prefix like 10.0.0.0/8 or an IP address like 192.168.1.10`,
 				`allow_networks[3]: "fe80::1%eth0" is not a network; write a CIDR prefix like 10.0.0.0/8 or an IP address like 192.168.1.10`,
 			}},
+		{"slack api url, managers, listen", func(c *Config) {
+			c.Slack = slackOn
+			c.Slack.APIURL, c.Slack.Managers, c.Listen = "http://127.0.0.1:9999/api", []string{"U0123ABCD", "W99"}, "127.0.0.1:8080"
+		}, nil},
+		{"bad slack api url, managers, listen", func(c *Config) {
+			c.Slack = slackOn
+			c.Slack.APIURL, c.Slack.Managers, c.Listen = "ftp://u:secret@x/", []string{"@bob"}, "8080"
+		}, []string{
+			"slack.api_url: is not an http(s) URL without credentials; leave it out to use Slack's (https://slack.com/api/)",
+			"slack.managers[0]: is not a Slack user id; copy it from the user's profile (⋮ > Copy member ID), like U0123ABCD",
+			`listen: "8080" is not an address; write host:port or :port, like :8080`,
+		}},
 		{"negative backfill", func(c *Config) { c.Backfill = -1 },
 			[]string{"backfill: -1 is negative; use 0 to announce nothing on a feed's first poll, or N for the newest N"}},
 		{"flood limit zero", func(c *Config) { c.FloodLimit = 0 },
@@ -345,5 +357,24 @@ func TestAllowedPrefixes(t *testing.T) {
 	}
 	if got := Default().AllowedPrefixes(); len(got) != 0 {
 		t.Errorf("default AllowedPrefixes = %v; want none", got)
+	}
+}
+
+func TestSlackAPIAndListen(t *testing.T) {
+	for _, tt := range []struct {
+		cfg       Config
+		api, addr string
+	}{
+		{Config{}, DefaultSlackAPIURL, ""},
+		{Config{Slack: Slack{BotToken: "xoxb-1", AppToken: "xapp-1", APIURL: "http://proxy/api"}}, "http://proxy/api/", ""},
+		{Config{Slack: Slack{BotToken: "xoxb-1", SigningSecret: "s"}}, DefaultSlackAPIURL, ":8080"},
+		{Config{Slack: Slack{BotToken: "xoxb-1", SigningSecret: "s"}, Listen: "127.0.0.1:9000"}, DefaultSlackAPIURL, "127.0.0.1:9000"},
+	} {
+		if got := tt.cfg.Slack.API(); got != tt.api {
+			t.Errorf("API() = %q, want %q", got, tt.api)
+		}
+		if got := tt.cfg.ListenAddr(); got != tt.addr {
+			t.Errorf("ListenAddr() = %q, want %q", got, tt.addr)
+		}
 	}
 }
