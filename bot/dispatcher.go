@@ -27,10 +27,22 @@ type Poster interface {
 
 // PermanentError marks a post failure that retrying cannot fix (a deleted channel, a
 // bot removed from it): the delivery is given up with this reason.
-type PermanentError struct{ Err error }
+type PermanentError struct {
+	Err error
+	// Pause says the channel itself cannot be posted to any more (deleted,
+	// archived, the app removed from the workspace): its subscription is paused,
+	// so that nothing more is tried there until the channel subscribes again.
+	Pause bool
+}
 
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
+
+// pausedError tells the dispatch loop that a delivery paused its subscription:
+// not a failure of the run.
+type pausedError struct{ reason string }
+
+func (e *pausedError) Error() string { return "subscription paused: " + e.reason }
 
 // RetryAfterError asks the dispatcher to wait before posting again (a 429).
 type RetryAfterError struct {
@@ -49,6 +61,7 @@ type OutboxStore interface {
 	MarkSent(ctx context.Context, id int64, messageID string) error
 	MarkRetry(ctx context.Context, id int64, reason string, at time.Time) error
 	MarkDead(ctx context.Context, id int64, reason string) error
+	PauseSubscription(ctx context.Context, id int64, reason string) error
 	SettleBacklog(ctx context.Context, floodLimit int, maxAge time.Duration) (store.BacklogResult, error)
 }
 
@@ -190,6 +203,8 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 	// subscription within the limit; this holds it for a channel that follows
 	// several feeds, or whose announcements were enqueued during the run.
 	announced := make(map[string]int)
+	// Subscriptions paused in this run, with why.
+	paused := make(map[int64]string)
 	limit := d.floodLimit()
 	for {
 		batch, err := d.Store.ClaimDue(ctx, claimBatch, claimLease)
@@ -201,6 +216,13 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 		}
 		for _, dl := range batch {
 			key := dl.Subscription.Platform + "\x00" + dl.Subscription.Channel
+			if reason, ok := paused[dl.Subscription.ID]; ok {
+				// Claimed in the same batch as the post that paused its subscription.
+				if err := d.Store.MarkDead(ctx, dl.ID, "the subscription was paused: "+reason); err != nil {
+					return sent, err
+				}
+				continue
+			}
 			if until, ok := blocked[key]; ok {
 				if err := d.Store.MarkRetry(ctx, dl.ID, "waiting for an earlier message to this channel", until); err != nil {
 					return sent, err
@@ -215,6 +237,11 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 				continue
 			}
 			s, retryAt, err := d.deliver(ctx, dl)
+			var p *pausedError
+			if errors.As(err, &p) {
+				paused[dl.Subscription.ID] = p.reason
+				continue
+			}
 			if err != nil {
 				return sent, err
 			}
@@ -284,7 +311,17 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	var perm *PermanentError
 	if errors.As(err, &perm) || dl.Attempts >= maxAttempts {
 		log.Error("delivery given up", "attempts", dl.Attempts, "err", err)
-		return nil, time.Time{}, d.Store.MarkDead(ctx, dl.ID, err.Error())
+		if err := d.Store.MarkDead(ctx, dl.ID, err.Error()); err != nil {
+			return nil, time.Time{}, err
+		}
+		if perm != nil && perm.Pause {
+			log.Error("subscription paused: its channel cannot be posted to; subscribing the channel again resumes it", "subscription", dl.Subscription.ID, "reason", perm.Error())
+			if err := d.Store.PauseSubscription(ctx, dl.Subscription.ID, perm.Error()); err != nil {
+				return nil, time.Time{}, err
+			}
+			return nil, time.Time{}, &pausedError{reason: perm.Error()}
+		}
+		return nil, time.Time{}, nil
 	}
 	wait := retryDelay(dl.Attempts)
 	var ra *RetryAfterError

@@ -16,6 +16,7 @@ type StatusStore interface {
 	CountEpisodes(ctx context.Context, feedID int64) (int, error)
 	Health(ctx context.Context) (store.OutboxHealth, error)
 	DamagedEpisodes(ctx context.Context) (int, error)
+	PausedSubscriptions(ctx context.Context) ([]store.Subscription, error)
 }
 
 // Status reports the bot's health to the status command.
@@ -56,6 +57,13 @@ func (s Status) Status(ctx context.Context) (commands.StatusInfo, error) {
 	info.Pending, info.Dead, info.Expired, info.LastDead = h.Pending, h.Dead, h.Expired, h.LastDead
 	if info.Damaged, err = s.Store.DamagedEpisodes(ctx); err != nil {
 		return commands.StatusInfo{}, fmt.Errorf("bot: status: %w", err)
+	}
+	paused, err := s.Store.PausedSubscriptions(ctx)
+	if err != nil {
+		return commands.StatusInfo{}, fmt.Errorf("bot: status: %w", err)
+	}
+	for _, p := range paused {
+		info.Paused = append(info.Paused, commands.PausedChannel{Platform: p.Platform, Channel: p.Channel, Reason: p.Paused})
 	}
 	return info, nil
 }

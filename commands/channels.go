@@ -213,6 +213,9 @@ func (h *handlers) status(ctx context.Context, req Request) (Reply, error) {
 	if st.LastDead != "" {
 		rep.Fields = append(rep.Fields, Field{Name: t.S("Last given up"), Value: clip(st.LastDead, maxStatusError)})
 	}
+	for _, p := range st.Paused {
+		rep.Fields = append(rep.Fields, Field{Name: t.S("Paused"), Value: t.S("%s channel %s: %s; subscribe the channel again to resume", p.Platform, p.Channel, clip(p.Reason, maxStatusError))})
+	}
 	if st.Damaged > 0 {
 		rep.Fields = append(rep.Fields, Field{Name: t.S("Damaged episodes"), Value: t.S("%d left out of every answer; the bot's log names them", st.Damaged)})
 	}

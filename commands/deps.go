@@ -71,6 +71,14 @@ type StatusInfo struct {
 	// Damaged counts stored episodes whose data cannot be read: they are left out
 	// of every answer until a poll rewrites them.
 	Damaged int
+	// Paused are the channels the bot stopped posting to, and why.
+	Paused []PausedChannel
+}
+
+// PausedChannel is a subscription the bot paused because its channel could not
+// be posted to any more.
+type PausedChannel struct {
+	Platform, Channel, Reason string
 }
 
 // Statuser reports the bot's health.

@@ -69,6 +69,8 @@ var messageTable = []msg{
 	{"Damaged episodes", "Damaged episodes", "Épisodes endommagés"},
 	{"%d left out of every answer; the bot's log names them", "%d left out of every answer; the bot's log names them", "%d écartés de toutes les réponses ; le journal du bot les nomme"},
 	{"that took too long; try again in a moment", "that took too long; try again in a moment", "cela a pris trop de temps ; réessayez dans un instant"},
+	{"Paused", "Paused", "En pause"},
+	{"%s channel %s: %s; subscribe the channel again to resume", "%s channel %s: %s; subscribe the channel again to resume", "%s, salon %s : %s ; réabonnez le salon pour reprendre"},
 	{"At most %d episodes are shown.", "At most %d episodes are shown.", "%d épisodes au plus sont affichés."},
 	{"give one episode number; %q names several", "give one episode number; %q names several", "donnez un seul numéro d'épisode ; « %s » en désigne plusieurs"},
 	{"the feed is still being read for the first time; ask again in a few seconds", "the feed is still being read for the first time; ask again in a few seconds", "le flux est en cours de première lecture ; redemandez dans quelques secondes"},

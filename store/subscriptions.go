@@ -20,14 +20,17 @@ type Subscription struct {
 	DigestTimeZone string
 	// Topics, when set, restrict announcements to episodes matching one of them.
 	Topics []string
-	// Active is false once the channel unsubscribed.
+	// Active is false once the channel unsubscribed, or was paused.
 	Active bool
+	// Paused says why the bot paused the subscription itself (its channel cannot
+	// be posted to any more), or "".
+	Paused string
 }
 
-const subscriptionColumns = `s.id, s.platform, s.channel, s.feed_id, s.language, s.digest_schedule, s.digest_tz, s.topics, s.active`
+const subscriptionColumns = `s.id, s.platform, s.channel, s.feed_id, s.language, s.digest_schedule, s.digest_tz, s.topics, s.active, s.paused`
 
 func scanSubscriptionInto(dst []any, s *Subscription, topics *string) []any {
-	return append(dst, &s.ID, &s.Platform, &s.Channel, &s.FeedID, &s.Language, &s.DigestSchedule, &s.DigestTimeZone, topics, &s.Active)
+	return append(dst, &s.ID, &s.Platform, &s.Channel, &s.FeedID, &s.Language, &s.DigestSchedule, &s.DigestTimeZone, topics, &s.Active, &s.Paused)
 }
 
 func splitTopics(s string) []string {
@@ -58,7 +61,7 @@ func (d *DB) ensureSubscription(ctx context.Context, tx *sql.Tx, s Subscription)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 'config')
 		ON CONFLICT (platform, channel, feed_id) DO UPDATE SET language = excluded.language, digest_schedule = excluded.digest_schedule, digest_tz = excluded.digest_tz, topics = excluded.topics,
 			created_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.created_at ELSE excluded.created_at END,
-			active = 1, origin = 'config'
+			active = 1, paused = '', origin = 'config'
 		WHERE subscriptions.origin = 'config'`,
 		s.Platform, s.Channel, s.FeedID, s.Language, s.DigestSchedule, s.DigestTimeZone, strings.Join(s.Topics, "\n"), d.now().Unix())
 	if err != nil {
@@ -153,7 +156,7 @@ func (d *DB) Subscribe(ctx context.Context, s Subscription) (sub Subscription, c
 		_, err = tx.ExecContext(ctx, `INSERT INTO subscriptions (platform, channel, feed_id, language, digest_schedule, digest_tz, topics, created_at, active, origin)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 'command')
 			ON CONFLICT (platform, channel, feed_id) DO UPDATE SET language = excluded.language, digest_schedule = excluded.digest_schedule, digest_tz = excluded.digest_tz, topics = excluded.topics,
-				created_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.created_at ELSE excluded.created_at END, active = 1, origin = 'command'`,
+				created_at = CASE WHEN subscriptions.active = 1 THEN subscriptions.created_at ELSE excluded.created_at END, active = 1, paused = '', origin = 'command'`,
 			s.Platform, s.Channel, s.FeedID, s.Language, s.DigestSchedule, s.DigestTimeZone, strings.Join(s.Topics, "\n"), d.now().Unix())
 		if err != nil {
 			return err
@@ -185,6 +188,29 @@ func (d *DB) Unsubscribe(ctx context.Context, platform, channel string) (removed
 		return false, fmt.Errorf("store: unsubscribe %s %s: %w", platform, channel, err)
 	}
 	return removed, nil
+}
+
+// PauseSubscription switches a subscription off because its channel cannot be
+// posted to any more (deleted, archived, the app removed), keeping why, and gives
+// up its pending deliveries. The channel subscribing again switches it back on.
+func (d *DB) PauseSubscription(ctx context.Context, id int64, reason string) error {
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET active = 0, paused = ? WHERE id = ?`, reason, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'dead', claimed_until = 0, last_error = ? WHERE status = 'pending' AND subscription_id = ?`,
+			"the subscription was paused: "+reason, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: pause subscription %d: %w", id, err)
+	}
+	return nil
+}
+
+// PausedSubscriptions returns the subscriptions the bot paused, for status.
+func (d *DB) PausedSubscriptions(ctx context.Context) ([]Subscription, error) {
+	return d.querySubscriptions(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions s WHERE s.active = 0 AND s.paused <> '' ORDER BY s.id`)
 }
 
 func (d *DB) querySubscriptions(ctx context.Context, query string, args ...any) ([]Subscription, error) {
