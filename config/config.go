@@ -142,6 +142,22 @@ type Slack struct {
 	// Managers are the user ids (U…) who may change a channel's subscriptions,
 	// besides the workspace's admins and owners.
 	Managers []string `yaml:"managers"`
+	// PostsPerMinute is how many messages the bot posts in the workspace per
+	// minute at most (default 600, Slack's usual allowance); each channel also
+	// gets at most one a second.
+	PostsPerMinute int `yaml:"posts_per_minute"`
+}
+
+// DefaultSlackPostsPerMinute is Slack's usual workspace-wide allowance for posts.
+const DefaultSlackPostsPerMinute = 600
+
+// PostGap is the least time between two posts in the workspace.
+func (s Slack) PostGap() time.Duration {
+	n := s.PostsPerMinute
+	if n <= 0 {
+		n = DefaultSlackPostsPerMinute
+	}
+	return time.Minute / time.Duration(n)
 }
 
 // DefaultListen is the HTTP address used when one is needed and none is set.

@@ -172,7 +172,7 @@ func TestLoadYAMLErrors(t *testing.T) {
 		{"unknown top-level key", "pol_interval: 1m\n",
 			`config: line 1: unknown key "pol_interval" at the top level; did you mean "poll_interval"?`},
 		{"unknown key without a close match", "slack:\n  token: x\n",
-			`config: line 2: unknown key "token" in slack; known keys are bot_token, app_token, signing_secret, api_url, managers`},
+			`config: line 2: unknown key "token" in slack; known keys are bot_token, app_token, signing_secret, api_url, managers, posts_per_minute`},
 		{"unknown feed key", "feeds:\n  - url: https://a.example/f\n    titel: x\n",
 			`config: line 3: unknown key "titel" in a feed; did you mean "title"?`},
 		{"unknown digest key", "subscriptions:\n  - platform: console\n    digest: {timezone: UTC}\n",

@@ -205,6 +205,9 @@ func (v *validator) slack(s Slack) {
 	if u, err := url.Parse(s.API()); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		v.add("slack.api_url", "is not an http(s) URL without credentials; leave it out to use Slack's (%s)", DefaultSlackAPIURL)
 	}
+	if s.PostsPerMinute < 0 || s.PostsPerMinute > 60000 {
+		v.add("slack.posts_per_minute", "%d is out of range; use 1 to 60000, or leave it out for %d", s.PostsPerMinute, DefaultSlackPostsPerMinute)
+	}
 	for i, m := range s.Managers {
 		if !slackUserRe.MatchString(m) {
 			v.add(fmt.Sprintf("slack.managers[%d]", i), "is not a Slack user id; copy it from the user's profile (⋮ > Copy member ID), like U0123ABCD")

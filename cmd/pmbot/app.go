@@ -11,6 +11,7 @@ import (
 
 	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/bot/console"
+	"github.com/pmbot/pmbot/bot/slack"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/config"
 	"github.com/pmbot/pmbot/feeds"
@@ -29,8 +30,10 @@ type app struct {
 	poller     *bot.Poller
 	dispatcher *bot.Dispatcher
 	console    *console.Adapter
-	router     *commands.Router
-	digester   *bot.Digester
+	// slack is nil when Slack is not configured.
+	slack    *slack.Adapter
+	router   *commands.Router
+	digester *bot.Digester
 	// searcher is nil when the command needs no search index.
 	searcher commands.Searcher
 	// notes is where a one-shot command says what its output leaves out.
@@ -157,9 +160,14 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 		Digests: a.digester,
 	})
 	a.console = &console.Adapter{Out: out, Router: a.router, Language: cfg.Language, Logger: log.With("component", "console")}
+	posters := map[string]bot.Poster{console.Platform: a.console}
+	if cfg.HasSlack() {
+		a.slack = a.newSlack()
+		posters[slack.Platform] = a.slack
+	}
 	a.dispatcher = &bot.Dispatcher{
 		Store:         db,
-		Posters:       map[string]bot.Poster{console.Platform: a.console},
+		Posters:       posters,
 		Logger:        log.With("component", "dispatcher"),
 		FloodLimit:    cfg.FloodLimit,
 		MaxAge:        cfg.MaxAnnouncementAge.Duration,

@@ -33,7 +33,7 @@ func cmdVersion(_ context.Context, _ cli, _ io.Reader, stdout, _ io.Writer, _ []
 	return err
 }
 
-func cmdCheckConfig(_ context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
+func cmdCheckConfig(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
 	cfg, err := loadConfig(c, env)
 	if err != nil {
 		return err
@@ -64,6 +64,13 @@ func cmdCheckConfig(_ context.Context, c cli, _ io.Reader, stdout, stderr io.Wri
 		fmt.Fprintf(stdout, "    %s: %s\n", f.Name, feeds.RedactURL(how))
 	}
 	fmt.Fprintf(stdout, "  subscriptions: %d\n", len(cfg.Subscriptions))
+	if cfg.HasSlack() {
+		who, err := checkSlack(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "  slack: %s\n", who)
+	}
 	return nil
 }
 
@@ -91,20 +98,23 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 	}
 	defer a.Close()
 	a.log.Info("pmbot running", "database", a.cfg.RedactedDatabase(), "feeds", len(a.cfg.Feeds), "poll_interval", a.cfg.PollInterval.String())
-	for platform, on := range map[string]bool{"slack": a.cfg.HasSlack(), "discord": a.cfg.HasDiscord()} {
-		if on {
-			// Said plainly rather than discovered: their deliveries wait in the outbox.
-			a.log.Warn("credentials are set for a platform this version cannot post to yet; its deliveries wait in the outbox", "platform", platform)
-		}
+	if a.cfg.HasDiscord() {
+		// Said plainly rather than discovered: its deliveries wait in the outbox.
+		a.log.Warn("credentials are set for a platform this version cannot post to yet; its deliveries wait in the outbox", "platform", "discord")
 	}
 	b := &bot.Bot{Poller: a.poller, Dispatcher: a.dispatcher, Digests: a.digester, NextDue: a.db.NextDue, Logger: a.log}
 	var wg sync.WaitGroup
-	wg.Add(1)
+	var netErr error
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		a.console.Serve(ctx, stdin)
 	}()
-	err = b.Run(ctx)
+	go func() {
+		defer wg.Done()
+		netErr = a.serveNetwork(ctx)
+	}()
+	err = errors.Join(b.Run(ctx), netErr)
 	wg.Wait()
 	a.log.Info("pmbot stopped")
 	return err

@@ -62,6 +62,8 @@ Commands:
   latest [--json] [n]
   random [--json]
   digest [--json] [--since DATE]
+  preview --platform slack (--episode N | --latest | --summary N | --digest | --command "TEXT")
+                             the exact JSON the platform would get, without credentials
   check-config               load and validate the configuration, then exit
   version                    print the version
 
@@ -99,6 +101,7 @@ type cli struct {
 	logLevel   string
 	command    string
 	args       []string
+	preview    previewFlags
 	// given holds the flags set on the command line, by name.
 	given map[string]bool
 }
@@ -125,6 +128,7 @@ func parseArgs(args []string) (cli, error) {
 	fs.BoolVar(&c.once, "once", false, "")
 	fs.StringVar(&limit, "limit", "", "")
 	fs.StringVar(&c.since, "since", "", "")
+	c.preview.register(fs)
 	fs.StringVar(&c.logLevel, "log-level", "", "")
 	var positional []string
 	for {
@@ -290,6 +294,7 @@ func init() {
 		"latest":    {run: runQuery, maxArgs: 1, flags: []string{"json"}},
 		"random":    {run: runQuery, flags: []string{"json"}},
 		"digest":    {run: runQuery, flags: []string{"json", "since"}},
+		"preview":   {run: cmdPreview, flags: previewFlagNames},
 	}
 }
 

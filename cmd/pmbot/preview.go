@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/bot/slack"
+	"github.com/pmbot/pmbot/commands"
+	"github.com/pmbot/pmbot/feeds"
+)
+
+// previewFlags are the flags of `pmbot preview`.
+type previewFlags struct {
+	platform string
+	episode  string
+	latest   bool
+	summary  int
+	digest   bool
+	command  string
+}
+
+// previewFlagNames are preview's own flags, for the command table.
+var previewFlagNames = []string{"platform", "episode", "latest", "summary", "digest", "command"}
+
+func (p *previewFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&p.platform, "platform", "", "")
+	fs.StringVar(&p.episode, "episode", "", "")
+	fs.BoolVar(&p.latest, "latest", false, "")
+	fs.IntVar(&p.summary, "summary", 0, "")
+	fs.BoolVar(&p.digest, "digest", false, "")
+	fs.StringVar(&p.command, "command", "", "")
+}
+
+// checkPreview refuses a preview that does not say, once, what to show where.
+func checkPreview(c cli) error {
+	switch c.preview.platform {
+	case "slack":
+	case "":
+		return usageError{"preview needs --platform slack"}
+	case "discord":
+		return usageError{"preview --platform discord comes with the Discord adapter; use --platform slack"}
+	default:
+		return usageError{fmt.Sprintf("--platform %s: use slack", printable(clip(c.preview.platform, 20)))}
+	}
+	what := 0
+	for _, f := range []string{"episode", "latest", "summary", "digest", "command"} {
+		if c.given[f] {
+			what++
+		}
+	}
+	if what != 1 {
+		return usageError{"preview needs one of --episode N, --latest, --summary N, --digest or --command \"TEXT\""}
+	}
+	if c.given["summary"] && (c.preview.summary < 2 || c.preview.summary > bot.MaxItems*10) {
+		return usageError{fmt.Sprintf("--summary %d: give a number of episodes from 2 to %d", c.preview.summary, bot.MaxItems*10)}
+	}
+	return nil
+}
+
+// cmdPreview prints the exact JSON the platform would get for a message or a
+// command's reply, without credentials or a connection.
+func cmdPreview(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
+	if err := checkPreview(c); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, c, io.Discard, stderr, env, needs{search: true, quiet: true, readOnly: true})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.ensureLoaded(ctx); err != nil {
+		return err
+	}
+	var p slack.Payload
+	if c.preview.command != "" {
+		req := commands.Request{UserID: "U0PREVIEW", ChannelID: "C0PREVIEW", Platform: slack.Platform, ChannelLanguage: a.cfg.Language}
+		rep, _ := a.router.Answer(ctx, req, c.preview.command) // an error is a reply too
+		p = slack.RenderReply(rep)
+	} else {
+		msg, err := a.previewMessage(ctx, c.preview)
+		if err != nil {
+			return err
+		}
+		p = slack.RenderMessage(msg)
+	}
+	out, err := p.Preview()
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(out)
+	return err
+}
+
+// previewMessage composes the message a preview asks for, as the dispatcher would.
+func (a *app) previewMessage(ctx context.Context, p previewFlags) (bot.Message, error) {
+	kind := bot.MessageEpisode
+	var eps []feeds.Episode
+	switch {
+	case p.digest:
+		comp, err := composeDigest(ctx, a, cli{})
+		if err != nil {
+			return bot.Message{}, err
+		}
+		kind = comp.MessageKind()
+		for _, e := range comp.Episodes {
+			eps = append(eps, e.Episode)
+		}
+	case p.summary > 0:
+		latest, err := a.catalog().Latest(ctx, p.summary)
+		if err != nil {
+			return bot.Message{}, err
+		}
+		kind = bot.MessageSummary
+		for i := len(latest) - 1; i >= 0; i-- { // oldest first, as polls enqueue them
+			eps = append(eps, latest[i])
+		}
+	default:
+		arg := "latest"
+		if !p.latest {
+			arg = p.episode
+		}
+		if _, err := strconv.Atoi(arg); err != nil && arg != "latest" {
+			return bot.Message{}, usageError{fmt.Sprintf("--episode %s: give an episode number", printable(clip(arg, 20)))}
+		}
+		ep, err := commands.FindEpisode(ctx, a.catalog(), nil, []string{arg})
+		if err != nil {
+			return bot.Message{}, err
+		}
+		eps = []feeds.Episode{ep}
+	}
+	f, err := a.db.FeedByName(ctx, a.cfg.Feeds[0].Name)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	title, err := a.db.FeedTitle(ctx, f.ID)
+	if err != nil {
+		return bot.Message{}, err
+	}
+	return bot.ComposeMessage(kind, title, a.cfg.Language, a.router.Prefix, eps), nil
+}

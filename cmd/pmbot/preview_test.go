@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/pmbot/pmbot/bot/slack/fakeslack"
+)
+
+// TestPreviewSlack: every preview prints a chat.postMessage body that a Slack
+// enforcing Block Kit's limits accepts, without credentials.
+func TestPreviewSlack(t *testing.T) {
+	for _, args := range [][]string{
+		{"--episode", "17"},
+		{"--latest"},
+		{"--summary", "5"},
+		{"--summary", "15"},
+		{"--digest"},
+		{"--command", "search bgp"},
+		{"--command", "takeaways 3"},
+		{"--command", "help"},
+		{"--command", "episode 99"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			stdout, stderr, code := cliRun(t, append([]string{"preview", "--platform", "slack"}, args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var body struct {
+				Text   string          `json:"text"`
+				Blocks json.RawMessage `json:"blocks"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &body); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, stdout)
+			}
+			if body.Text == "" {
+				t.Error("no text fallback")
+			}
+			if err := fakeslack.ValidateBlocks(body.Blocks); err != nil {
+				t.Errorf("Slack would refuse the blocks: %v", err)
+			}
+		})
+	}
+}
+
+func TestPreviewUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args     []string
+		stderrRe string
+	}{
+		{[]string{"preview", "--episode", "3"}, `preview needs --platform slack`},
+		{[]string{"preview", "--platform", "teams", "--latest"}, `--platform teams: use slack`},
+		{[]string{"preview", "--platform", "slack"}, `needs one of --episode N`},
+		{[]string{"preview", "--platform", "slack", "--latest", "--digest"}, `needs one of`},
+		{[]string{"preview", "--platform", "slack", "--summary", "1"}, `--summary 1: give a number of episodes from 2`},
+		{[]string{"preview", "--platform", "slack", "--episode", "abc"}, `--episode abc: give an episode number`},
+		{[]string{"latest", "--platform", "slack"}, `latest does not take --platform`},
+	} {
+		_, stderr, code := cliRun(t, tt.args...)
+		if code != exitUsage || !regexp.MustCompile(tt.stderrRe).MatchString(stderr) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr, exitUsage, tt.stderrRe)
+		}
+	}
+}
+
+// TestCheckConfigSlack: with Slack credentials, check-config says which workspace
+// and bot the token posts as, or exactly what is wrong with it.
+func TestCheckConfigSlack(t *testing.T) {
+	s := fakeslack.New(t, fakeslack.Options{})
+	for _, tt := range []struct {
+		name     string
+		token    string
+		code     int
+		stdoutRe string
+		stderrRe string
+	}{
+		{"good token", s.BotToken(), 0, `slack: posts as @pmbot in Fake Team \(T[A-Z0-9]+\), Socket Mode`, `^$`},
+		{"revoked token", "xoxb-not-the-one", 1, ``, `slack: auth.test: the bot token is not valid: check PMBOT_SLACK_BOT_TOKEN`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			env := []string{"PMBOT_SLACK_BOT_TOKEN=" + tt.token, "PMBOT_SLACK_APP_TOKEN=" + s.AppToken(), "PMBOT_SLACK_API_URL=" + s.APIURL()}
+			code := run(context.Background(), []string{"check-config"}, strings.NewReader(""), &out, &errOut, env)
+			if code != tt.code || !regexp.MustCompile(tt.stdoutRe).MatchString(out.String()) || !regexp.MustCompile(tt.stderrRe).MatchString(errOut.String()) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %q, %q", code, out.String(), errOut.String(), tt.code, tt.stdoutRe, tt.stderrRe)
+			}
+			if strings.Contains(out.String()+errOut.String(), tt.token) {
+				t.Error("the token was printed")
+			}
+		})
+	}
+}
