@@ -107,6 +107,8 @@ const (
 	// postTimeout is how long one post may take: well within the lease, so a post
 	// still running when the lease ends cannot race another dispatcher's attempt.
 	postTimeout = claimLease / 2
+	// stopGrace is how long a stopping bot waits for the post under way.
+	stopGrace = 10 * time.Second
 	// floodPause is how long a channel that got FloodLimit announcements in one run
 	// waits for more: long enough to read as a separate burst, and for the next
 	// run to sum the rest up.
@@ -223,6 +225,10 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 				}
 				continue
 			}
+			if until, ok := blocked[key]; ok && !d.now().Before(until) {
+				// The wait asked for is over, within this run: the channel is free.
+				delete(blocked, key)
+			}
 			if until, ok := blocked[key]; ok {
 				if err := d.Store.MarkRetry(ctx, dl.ID, "waiting for an earlier message to this channel", until); err != nil {
 					return sent, err
@@ -290,11 +296,17 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	kind := messageKind(dl.Kind)
 	msg := ComposeMessage(kind, title, dl.Subscription.Language, d.CommandPrefix, eps)
 	desc := Delivery{Key: DeliveryKey(dl.ID), Attempt: dl.Attempts, Kind: kind, Channel: dl.Subscription.Channel}
-	pctx, cancel := context.WithTimeout(ctx, postTimeout)
+	// The post under way is finished and recorded even when the bot is stopping:
+	// cut short, it could be in the channel without the store knowing it. A stop
+	// gives it stopGrace at most.
+	wctx := context.WithoutCancel(ctx)
+	pctx, cancel := context.WithTimeout(wctx, postTimeout)
+	stopWaiting := context.AfterFunc(ctx, func() { time.AfterFunc(stopGrace, cancel) })
 	msgID, err := poster.Post(pctx, desc, msg)
+	stopWaiting()
 	cancel()
 	if err == nil {
-		if err := d.Store.MarkSent(ctx, dl.ID, msgID); err != nil {
+		if err := d.Store.MarkSent(wctx, dl.ID, msgID); err != nil {
 			return nil, time.Time{}, err
 		}
 		log.Debug("delivered", "message_id", msgID)
@@ -311,12 +323,12 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	var perm *PermanentError
 	if errors.As(err, &perm) || dl.Attempts >= maxAttempts {
 		log.Error("delivery given up", "attempts", dl.Attempts, "err", err)
-		if err := d.Store.MarkDead(ctx, dl.ID, err.Error()); err != nil {
+		if err := d.Store.MarkDead(wctx, dl.ID, err.Error()); err != nil {
 			return nil, time.Time{}, err
 		}
 		if perm != nil && perm.Pause {
 			log.Error("subscription paused: its channel cannot be posted to; subscribing the channel again resumes it", "subscription", dl.Subscription.ID, "reason", perm.Error())
-			if err := d.Store.PauseSubscription(ctx, dl.Subscription.ID, perm.Error()); err != nil {
+			if err := d.Store.PauseSubscription(wctx, dl.Subscription.ID, perm.Error()); err != nil {
 				return nil, time.Time{}, err
 			}
 			return nil, time.Time{}, &pausedError{reason: perm.Error()}
@@ -325,12 +337,13 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	}
 	wait := retryDelay(dl.Attempts)
 	var ra *RetryAfterError
-	if errors.As(err, &ra) && ra.After > wait {
-		wait = ra.After
+	if errors.As(err, &ra) {
+		// The platform said when: no need to back off further than that.
+		wait = max(ra.After, time.Second)
 	}
 	log.Warn("delivery failed; will retry", "attempts", dl.Attempts, "retry_in", wait, "err", err)
 	at := d.now().Add(wait)
-	return nil, at, d.Store.MarkRetry(ctx, dl.ID, err.Error(), at)
+	return nil, at, d.Store.MarkRetry(wctx, dl.ID, err.Error(), at)
 }
 
 // retryDelay backs off from 10 s to an hour.

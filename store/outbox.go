@@ -88,6 +88,9 @@ func (d *DB) enqueueAnnouncements(ctx context.Context, tx *sql.Tx, feedID int64,
 		n += int(c)
 		return nil
 	}
+	// Each subscription's episodes, or their summary.
+	one := make(map[int64][]int64, len(subs))
+	var rounds int
 	for _, s := range subs {
 		wanted := ids
 		if len(s.topics) > 0 && d.match != nil {
@@ -98,18 +101,25 @@ func (d *DB) enqueueAnnouncements(ctx context.Context, tx *sql.Tx, feedID int64,
 				}
 			}
 		}
-		if len(wanted) == 0 {
-			continue
-		}
 		if len(wanted) > max(floodLimit, 1) {
 			if err := insert(s.id, KindSummary, KindSummary+":"+joinIDs(wanted), wanted); err != nil {
 				return 0, err
 			}
 			continue
 		}
-		for _, id := range wanted {
-			if err := insert(s.id, KindEpisode, KindEpisode+":"+strconv.FormatInt(id, 10), []int64{id}); err != nil {
-				return 0, err
+		one[s.id] = wanted
+		rounds = max(rounds, len(wanted))
+	}
+	// Episode by episode across the channels, not channel by channel: the outbox
+	// is posted in this order, and a channel's second message waits a second for
+	// Slack's per-channel limit, which must not hold up every other channel's
+	// first one. Each channel still gets its episodes oldest first.
+	for r := range rounds {
+		for _, s := range subs {
+			if wanted := one[s.id]; r < len(wanted) {
+				if err := insert(s.id, KindEpisode, KindEpisode+":"+strconv.FormatInt(wanted[r], 10), []int64{wanted[r]}); err != nil {
+					return 0, err
+				}
 			}
 		}
 	}

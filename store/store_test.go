@@ -116,7 +116,8 @@ func TestRecordPoll(t *testing.T) {
 			policy:  feeds.Policy{FloodLimit: 3, Backfill: 2},
 			polls:   [][]feeds.Episode{feedOf("a", 1, 2, 3)},
 			wantNew: 3, wantEps: 3, wantWhy: feeds.ReasonFirstPoll,
-			want: []delivered{{"c0", KindEpisode, []int{2}}, {"c0", KindEpisode, []int{3}}, {"c1", KindEpisode, []int{2}}, {"c1", KindEpisode, []int{3}}},
+			// Episode by episode across the channels; each channel oldest first.
+			want: []delivered{{"c0", KindEpisode, []int{2}}, {"c1", KindEpisode, []int{2}}, {"c0", KindEpisode, []int{3}}, {"c1", KindEpisode, []int{3}}},
 		},
 		{
 			name:    "a new episode is announced once per subscription",
@@ -170,8 +171,9 @@ func TestRecordPoll(t *testing.T) {
 			polls:   [][]feeds.Episode{feedOf("a", 1), feedOf("a", 1, 2, 3, 4)},
 			wantNew: 3, wantEps: 4,
 			want: []delivered{
-				{"c0", KindEpisode, []int{2}}, {"c0", KindEpisode, []int{3}}, {"c0", KindEpisode, []int{4}},
-				{"c1", KindEpisode, []int{2}}, {"c1", KindEpisode, []int{3}}, {"c1", KindEpisode, []int{4}},
+				{"c0", KindEpisode, []int{2}}, {"c1", KindEpisode, []int{2}},
+				{"c0", KindEpisode, []int{3}}, {"c1", KindEpisode, []int{3}},
+				{"c0", KindEpisode, []int{4}}, {"c1", KindEpisode, []int{4}},
 			},
 		},
 		{

@@ -115,6 +115,15 @@ func (a *Adapter) Check(ctx context.Context) (Identity, error) {
 	return Identity{Team: r.Team, TeamID: r.TeamID, User: r.User, UserID: r.UserID, BotID: r.BotID, URL: r.URL}, nil
 }
 
+// CheckSocketMode asks Slack for a Socket Mode connection with the app token,
+// without connecting: it says whether commands could be answered.
+func (a *Adapter) CheckSocketMode(ctx context.Context) error {
+	if _, _, err := a.api.StartSocketModeContext(ctx); err != nil {
+		return fmt.Errorf("slack: apps.connections.open: the app token was refused (%s): check PMBOT_SLACK_APP_TOKEN (xapp-…, with connections:write)", describe(err))
+	}
+	return nil
+}
+
 // manager reports whether a user may change the channel's subscriptions: one of
 // the configured managers, or a workspace admin or owner.
 func (a *Adapter) manager(ctx context.Context, userID string) bool {

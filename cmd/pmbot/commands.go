@@ -104,7 +104,6 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 	}
 	b := &bot.Bot{Poller: a.poller, Dispatcher: a.dispatcher, Digests: a.digester, NextDue: a.db.NextDue, Logger: a.log}
 	var wg sync.WaitGroup
-	var netErr error
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
@@ -112,9 +111,9 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 	}()
 	go func() {
 		defer wg.Done()
-		netErr = a.serveNetwork(ctx)
+		a.serveNetwork(ctx)
 	}()
-	err = errors.Join(b.Run(ctx), netErr)
+	err = b.Run(ctx)
 	wg.Wait()
 	a.log.Info("pmbot stopped")
 	return err

@@ -74,21 +74,23 @@ func TestCheckConfigSlack(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
 		token    string
+		appToken string
 		code     int
 		stdoutRe string
 		stderrRe string
 	}{
-		{"good token", s.BotToken(), 0, `slack: posts as @pmbot in Fake Team \(T[A-Z0-9]+\), Socket Mode`, `^$`},
-		{"revoked token", "xoxb-not-the-one", 1, ``, `slack: auth.test: the bot token is not valid: check PMBOT_SLACK_BOT_TOKEN`},
+		{"good token", s.BotToken(), s.AppToken(), 0, `slack: posts as @pmbot in Fake Team \(T[A-Z0-9]+\), Socket Mode`, `^$`},
+		{"revoked app token", s.BotToken(), "xapp-1-revoked", 1, ``, `slack: apps.connections.open: the app token was refused .*PMBOT_SLACK_APP_TOKEN`},
+		{"revoked token", "xoxb-not-the-one", s.AppToken(), 1, ``, `slack: auth.test: the bot token is not valid: check PMBOT_SLACK_BOT_TOKEN`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			env := []string{"PMBOT_SLACK_BOT_TOKEN=" + tt.token, "PMBOT_SLACK_APP_TOKEN=" + s.AppToken(), "PMBOT_SLACK_API_URL=" + s.APIURL()}
+			env := []string{"PMBOT_SLACK_BOT_TOKEN=" + tt.token, "PMBOT_SLACK_APP_TOKEN=" + tt.appToken, "PMBOT_SLACK_API_URL=" + s.APIURL()}
 			code := run(context.Background(), []string{"check-config"}, strings.NewReader(""), &out, &errOut, env)
 			if code != tt.code || !regexp.MustCompile(tt.stdoutRe).MatchString(out.String()) || !regexp.MustCompile(tt.stderrRe).MatchString(errOut.String()) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %q, %q", code, out.String(), errOut.String(), tt.code, tt.stdoutRe, tt.stderrRe)
 			}
-			if strings.Contains(out.String()+errOut.String(), tt.token) {
+			if strings.Contains(out.String()+errOut.String(), tt.token) || strings.Contains(out.String()+errOut.String(), tt.appToken) {
 				t.Error("the token was printed")
 			}
 		})

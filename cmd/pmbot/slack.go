@@ -27,9 +27,15 @@ func (a *app) newSlack() *slack.Adapter {
 func checkSlack(ctx context.Context, cfg config.Config) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	id, err := slack.New(slack.Options{BotToken: cfg.Slack.BotToken.Value(), APIURL: cfg.Slack.API()}).Check(ctx)
+	a := slack.New(slack.Options{BotToken: cfg.Slack.BotToken.Value(), AppToken: cfg.Slack.AppToken.Value(), APIURL: cfg.Slack.API()})
+	id, err := a.Check(ctx)
 	if err != nil {
 		return "", err
+	}
+	if cfg.Slack.SocketMode() {
+		if err := a.CheckSocketMode(ctx); err != nil {
+			return "", err
+		}
 	}
 	mode := "Socket Mode"
 	if !cfg.Slack.SocketMode() {
@@ -39,59 +45,54 @@ func checkSlack(ctx context.Context, cfg config.Config) (string, error) {
 }
 
 // serveNetwork runs what needs the network until ctx ends: Slack's Socket Mode,
-// and the HTTP listener (Slack's HTTP mode, /healthz). It returns when all of it
-// has stopped and the commands under way were answered.
-func (a *app) serveNetwork(ctx context.Context) error {
+// and the HTTP listener (Slack's HTTP mode, /healthz). A part that fails is
+// logged and the rest goes on: announcements do not need commands. It returns when
+// all of it has stopped and the commands under way were answered.
+func (a *app) serveNetwork(ctx context.Context) {
 	var wg sync.WaitGroup
-	errs := make(chan error, 2)
+	defer func() {
+		wg.Wait()
+		if a.slack != nil {
+			a.slack.Wait()
+		}
+	}()
 	if a.slack != nil && a.cfg.Slack.SocketMode() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := a.slack.RunSocketMode(ctx); err != nil {
-				errs <- err
+				a.log.Error("Slack commands will not be answered: Socket Mode stopped", "err", err)
 			}
 		}()
 	}
-	if addr := a.cfg.ListenAddr(); addr != "" {
-		mux := http.NewServeMux()
-		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-		if a.slack != nil && !a.cfg.Slack.SocketMode() {
-			mux.Handle(slack.EventsPath, a.slack.Handler(ctx))
+	addr := a.cfg.ListenAddr()
+	if addr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	if a.slack != nil && !a.cfg.Slack.SocketMode() {
+		mux.Handle(slack.EventsPath, a.slack.Handler(ctx))
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		a.log.Error("nothing is served over HTTP: the listen address cannot be used", "address", addr, "err", err)
+		return
+	}
+	a.log.Info("serving HTTP", "address", ln.Addr().String())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("HTTP server stopped", "err", err)
 		}
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("listen on %s: %w", addr, err)
-		}
-		a.log.Info("serving HTTP", "address", ln.Addr().String())
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errs <- fmt.Errorf("http server: %w", err)
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			<-ctx.Done()
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			srv.Shutdown(sctx)
-		}()
-	}
-	wg.Wait()
-	if a.slack != nil {
-		a.slack.Wait()
-	}
-	close(errs)
-	return errors.Join(collect(errs)...)
-}
-
-func collect(errs <-chan error) []error {
-	var out []error
-	for err := range errs {
-		out = append(out, err)
-	}
-	return out
+	}()
+	go func() {
+		defer wg.Done()
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
 }
