@@ -18,7 +18,7 @@ type Poster interface {
 	//
 	// It must be idempotent per d.Key: a delivery is attempted again when the
 	// process died between posting and recording, and the second attempt must not
-	// post a second message (look the key up when d.Retried()). It must return
+	// post a second message (look the key up when d.MayHavePosted). It must return
 	// rather than block past ctx's deadline, which ends before the delivery's
 	// claim does: on a rate limit it returns a *RetryAfterError instead of waiting
 	// long, and on a failure that retrying cannot fix a *PermanentError.
@@ -59,7 +59,7 @@ type OutboxStore interface {
 	EpisodesByID(ctx context.Context, ids []int64) ([]store.Episode, error)
 	FeedTitle(ctx context.Context, feedID int64) (string, error)
 	MarkSent(ctx context.Context, id int64, messageID string) error
-	MarkRetry(ctx context.Context, id int64, reason string, at time.Time) error
+	MarkRetry(ctx context.Context, id int64, reason string, at time.Time, mayHavePosted bool) error
 	MarkDead(ctx context.Context, id int64, reason string) error
 	PauseSubscription(ctx context.Context, id int64, reason string) error
 	SettleBacklog(ctx context.Context, floodLimit int, maxAge time.Duration) (store.BacklogResult, error)
@@ -230,14 +230,14 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 				delete(blocked, key)
 			}
 			if until, ok := blocked[key]; ok {
-				if err := d.Store.MarkRetry(ctx, dl.ID, "waiting for an earlier message to this channel", until); err != nil {
+				if err := d.Store.MarkRetry(ctx, dl.ID, "waiting for an earlier message to this channel", until, dl.InDoubt); err != nil {
 					return sent, err
 				}
 				continue
 			}
 			if isAnnouncement(dl.Kind) && announced[key] >= limit {
 				reason := fmt.Sprintf("this channel got %d announcements at once; the rest waits", limit)
-				if err := d.Store.MarkRetry(ctx, dl.ID, reason, d.now().Add(floodPause)); err != nil {
+				if err := d.Store.MarkRetry(ctx, dl.ID, reason, d.now().Add(floodPause), dl.InDoubt); err != nil {
 					return sent, err
 				}
 				continue
@@ -291,11 +291,11 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 		// The platform may be configured again later: keep the delivery, slowly.
 		reason := fmt.Sprintf("platform %s is not configured", dl.Subscription.Platform)
 		at := d.now().Add(time.Hour)
-		return nil, at, d.Store.MarkRetry(ctx, dl.ID, reason, at)
+		return nil, at, d.Store.MarkRetry(ctx, dl.ID, reason, at, dl.InDoubt)
 	}
 	kind := messageKind(dl.Kind)
 	msg := ComposeMessage(kind, title, dl.Subscription.Language, d.CommandPrefix, eps)
-	desc := Delivery{Key: DeliveryKey(dl.ID), Attempt: dl.Attempts, Kind: kind, Channel: dl.Subscription.Channel}
+	desc := Delivery{Key: DeliveryKey(dl.ID), Attempt: dl.Attempts, Kind: kind, Channel: dl.Subscription.Channel, MayHavePosted: dl.InDoubt}
 	// The post under way is finished and recorded even when the bot is stopping:
 	// cut short, it could be in the channel without the store knowing it. A stop
 	// gives it stopGrace at most.
@@ -343,7 +343,9 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	}
 	log.Warn("delivery failed; will retry", "attempts", dl.Attempts, "retry_in", wait, "err", err)
 	at := d.now().Add(wait)
-	return nil, at, d.Store.MarkRetry(wctx, dl.ID, err.Error(), at)
+	// A rate limit refused the post: nothing was posted. Any other failure (a
+	// timeout, a server error) may have posted it.
+	return nil, at, d.Store.MarkRetry(wctx, dl.ID, err.Error(), at, ra == nil)
 }
 
 // retryDelay backs off from 10 s to an hour.

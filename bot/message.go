@@ -128,12 +128,12 @@ type Delivery struct {
 	Attempt int
 	Kind    MessageKind
 	Channel string
+	// MayHavePosted says an earlier attempt may have posted the message without
+	// that being recorded (the process died mid-post, a post timed out): only
+	// then must a poster look for it before posting again. A delivery refused by
+	// a rate limit is not in doubt.
+	MayHavePosted bool
 }
-
-// Retried says whether an earlier attempt was made, which may have posted the
-// message before the process died: only then must a poster look for it before
-// posting again.
-func (d Delivery) Retried() bool { return d.Attempt > 1 }
 
 // DeliveryKey is the stable key of the outbox delivery with this id.
 func DeliveryKey(id int64) string { return "pmbot-d" + strconv.FormatInt(id, 10) }

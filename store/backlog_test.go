@@ -80,7 +80,7 @@ func (fx *backlogFixture) retryAll(after time.Duration) {
 		fx.t.Fatal(err)
 	}
 	for _, dl := range dls {
-		if err := fx.db.MarkRetry(ctx, dl.ID, "HTTP 503", fx.clock.t.Add(after)); err != nil {
+		if err := fx.db.MarkRetry(ctx, dl.ID, "HTTP 503", fx.clock.t.Add(after), false); err != nil {
 			fx.t.Fatal(err)
 		}
 	}

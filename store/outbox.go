@@ -41,11 +41,14 @@ type Delivery struct {
 	EpisodeIDs   []int64
 	Status       string
 	Attempts     int
-	DueAt        time.Time
-	MessageID    string
-	LastError    string
-	CreatedAt    time.Time
-	SentAt       time.Time
+	// InDoubt says an earlier attempt may have posted the message without it
+	// being recorded: the poster must look for it before posting again.
+	InDoubt   bool
+	DueAt     time.Time
+	MessageID string
+	LastError string
+	CreatedAt time.Time
+	SentAt    time.Time
 }
 
 // enqueueAnnouncements adds, for every active subscription of the feed, one
@@ -150,13 +153,13 @@ func splitIDs(s string) ([]int64, error) {
 	return out, nil
 }
 
-const deliveryColumns = `d.id, d.kind, d.dedupe_key, d.episode_ids, d.status, d.attempts, d.due_at, d.message_id, d.last_error, d.created_at, d.sent_at, ` + subscriptionColumns
+const deliveryColumns = `d.id, d.kind, d.dedupe_key, d.episode_ids, d.status, d.attempts, d.in_doubt, d.due_at, d.message_id, d.last_error, d.created_at, d.sent_at, ` + subscriptionColumns
 
 func scanDelivery(row interface{ Scan(...any) error }) (Delivery, error) {
 	var dl Delivery
 	var ids, topics string
 	var due, created, sent int64
-	dst := []any{&dl.ID, &dl.Kind, &dl.DedupeKey, &ids, &dl.Status, &dl.Attempts, &due, &dl.MessageID, &dl.LastError, &created, &sent}
+	dst := []any{&dl.ID, &dl.Kind, &dl.DedupeKey, &ids, &dl.Status, &dl.Attempts, &dl.InDoubt, &due, &dl.MessageID, &dl.LastError, &created, &sent}
 	if err := row.Scan(scanSubscriptionInto(dst, &dl.Subscription, &topics)...); err != nil {
 		return Delivery{}, err
 	}
@@ -193,7 +196,9 @@ func (d *DB) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]De
 		}
 		until := now.Add(lease).Unix()
 		for i := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET claimed_until = ?, attempts = attempts + 1 WHERE id = ?`, until, out[i].ID); err != nil {
+			// In doubt until the attempt ends: if the process dies mid-post, the
+			// next attempt must look for the post first.
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET claimed_until = ?, attempts = attempts + 1, in_doubt = 1 WHERE id = ?`, until, out[i].ID); err != nil {
 				return err
 			}
 			out[i].Attempts++
@@ -215,9 +220,11 @@ func (d *DB) MarkSent(ctx context.Context, id int64, messageID string) error {
 	return nil
 }
 
-// MarkRetry records a failed attempt and when to try again.
-func (d *DB) MarkRetry(ctx context.Context, id int64, reason string, at time.Time) error {
-	_, err := d.db.ExecContext(ctx, `UPDATE deliveries SET due_at = ?, claimed_until = 0, last_error = ? WHERE id = ?`, at.Unix(), reason, id)
+// MarkRetry records a failed attempt and when to try again. mayHavePosted says
+// whether the attempt may have posted the message all the same (a timeout, a
+// server error): the next attempt then looks for it before posting.
+func (d *DB) MarkRetry(ctx context.Context, id int64, reason string, at time.Time, mayHavePosted bool) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE deliveries SET due_at = ?, claimed_until = 0, last_error = ?, in_doubt = ? WHERE id = ?`, at.Unix(), reason, mayHavePosted, id)
 	if err != nil {
 		return fmt.Errorf("store: mark delivery %d for retry: %w", id, err)
 	}
@@ -354,7 +361,7 @@ func (d *DB) SettleBacklog(ctx context.Context, floodLimit int, maxAge time.Dura
 	var res BacklogResult
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-			WHERE d.status = 'pending' AND d.kind IN (?, ?) AND d.claimed_until <= ? ORDER BY d.subscription_id, d.id`,
+			WHERE d.status = 'pending' AND d.kind IN (?, ?) AND d.claimed_until <= ? AND d.in_doubt = 0 ORDER BY d.subscription_id, d.id`,
 			KindEpisode, KindSummary, now.Unix())
 		if err != nil {
 			return err

@@ -286,7 +286,7 @@ func TestOutbox(t *testing.T) {
 	if err := db.MarkSent(ctx, claimed[0].ID, "m1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkRetry(ctx, claimed[1].ID, "HTTP 500", c.t.Add(10*time.Second)); err != nil {
+	if err := db.MarkRetry(ctx, claimed[1].ID, "HTTP 500", c.t.Add(10*time.Second), true); err != nil {
 		t.Fatal(err)
 	}
 	if due, _ := db.ClaimDue(ctx, 10, time.Minute); len(due) != 0 {

@@ -24,11 +24,11 @@ const historyDepth = 100
 const postMargin = 5 * time.Second
 
 // Post posts m to the channel of d, exactly once per d.Key: when an earlier
-// attempt may have posted it (the process died before recording that), the
+// attempt may have posted it (d.MayHavePosted: the process died before recording that), the
 // channel's recent history is searched for the key first. It never waits past
 // ctx's deadline for a rate limit: it returns a *bot.RetryAfterError instead.
 func (a *Adapter) Post(ctx context.Context, d bot.Delivery, m bot.Message) (string, error) {
-	if d.Retried() {
+	if d.MayHavePosted {
 		ts, found, err := a.findPosted(ctx, d)
 		if err != nil {
 			return "", err

@@ -36,7 +36,8 @@ func episode3Announcement(t *testing.T) bot.Message {
 }
 
 func testDelivery(key string, attempt int, channel string) bot.Delivery {
-	return bot.Delivery{Key: key, Attempt: attempt, Kind: bot.MessageEpisode, Channel: channel}
+	// A later attempt here is one whose earlier attempt's outcome is unknown.
+	return bot.Delivery{Key: key, Attempt: attempt, Kind: bot.MessageEpisode, Channel: channel, MayHavePosted: attempt > 1}
 }
 
 // deliveryKey reads the key of a posted message's pmbot_delivery metadata.
@@ -106,7 +107,7 @@ func TestPostRetriedAfterLostAnswer(t *testing.T) {
 	}
 
 	clk.Advance(time.Second)
-	d.Attempt = 2
+	d.Attempt, d.MayHavePosted = 2, true
 	ts, err := a.Post(ctx, d, episode3Announcement(t))
 	if err != nil {
 		t.Fatalf("second attempt: Post = %v", err)
@@ -175,7 +176,7 @@ func TestPostRateLimited(t *testing.T) {
 	short, cancel := context.WithTimeout(ctx, 4*time.Second)
 	defer cancel()
 	clk.Advance(time.Second)
-	d.Attempt = 2
+	d.Attempt, d.MayHavePosted = 2, true
 	_, err = a.Post(short, d, episode3Announcement(t))
 	if !errors.As(err, &ra) {
 		t.Fatalf("Post during the Retry-After = %v, want a *bot.RetryAfterError", err)
@@ -188,7 +189,7 @@ func TestPostRateLimited(t *testing.T) {
 	}
 
 	clk.Advance(6 * time.Second)
-	d.Attempt = 3
+	d.Attempt, d.MayHavePosted = 3, true
 	if _, err := a.Post(ctx, d, episode3Announcement(t)); err != nil {
 		t.Fatalf("Post after the Retry-After = %v", err)
 	}
