@@ -112,6 +112,44 @@ type Command struct {
 	// deadline (3 s): an adapter acknowledges it at once and answers later,
 	// rather than wait for its reply.
 	Slow bool
+	// French is the command's name in French, for platforms that localise
+	// command names (Discord); it is also one of its Aliases.
+	French string
+	// Options are the command's arguments, typed, for platforms that declare
+	// them (Discord's slash commands). Typed as a line, they are its words, in
+	// this order.
+	Options []Option
+	// Manage says the command changes the channel's subscriptions: only members
+	// who may manage the channel run it.
+	Manage bool
+}
+
+// OptionKind is the type of a command's argument.
+type OptionKind int
+
+// The kinds of Option.
+const (
+	// OptionText is free words (a search, topics).
+	OptionText OptionKind = iota
+	// OptionEpisode names an episode: a number, "latest" or words of its title;
+	// platforms that can complete it as it is typed do.
+	OptionEpisode
+	// OptionInteger is a whole number between Min and Max.
+	OptionInteger
+	// OptionCommand is the name of another command (help's).
+	OptionCommand
+)
+
+// Option is one typed argument of a command.
+type Option struct {
+	Name   string
+	French string
+	// Description is a message key (English text), translated where shown.
+	Description string
+	Kind        OptionKind
+	Required    bool
+	// Min and Max bound an OptionInteger.
+	Min, Max int
 }
 
 // Deadlines of Dispatch. An adapter waits QuickReply for a reply that is not Slow
@@ -157,16 +195,21 @@ func NewRouter(prefix string, cmds []Command) *Router {
 	r.commands = append(r.commands, Command{
 		Name:        "help",
 		Aliases:     []string{"aide"},
+		French:      "aide",
 		Usage:       "help [command]",
 		Description: "List the commands, or explain one.",
 		Examples:    []string{"help", "help takeaways"},
 		Handler:     r.help,
+		Options:     []Option{{Name: "command", French: "commande", Description: "The command to explain.", Kind: OptionCommand}},
 	})
 	for i := range r.commands {
 		c := &r.commands[i]
 		r.byName[c.Name] = c
 		for _, a := range c.Aliases {
 			r.byName[a] = c
+		}
+		if c.French != "" {
+			r.byName[c.French] = c
 		}
 	}
 	return r
@@ -290,6 +333,14 @@ func (r *Router) Answer(ctx context.Context, req Request, text string) (Reply, e
 func (r *Router) Slow(name string) bool {
 	c, ok := r.byName[strings.ToLower(strings.TrimSpace(name))]
 	return ok && c.Slow
+}
+
+// Manages reports whether the command a request names changes the channel's
+// subscriptions (see Command.Manage): adapters then find out whether the user may
+// manage the channel, which can cost them a call to the platform.
+func (r *Router) Manages(name string) bool {
+	c, ok := r.byName[strings.ToLower(strings.TrimSpace(name))]
+	return ok && c.Manage
 }
 
 // ErrorReply turns a handler's error into what the user sees, in English: the

@@ -551,3 +551,28 @@ func TestDispatchDeadline(t *testing.T) {
 		t.Errorf("Slow: stuck %v, help %v, nope %v; want true, false, false", r.Slow("stuck"), r.Slow("help"), r.Slow("nope"))
 	}
 }
+
+// TestCommandTableTypes: every command has a French name that also routes, typed
+// options, and says whether it changes subscriptions.
+func TestCommandTableTypes(t *testing.T) {
+	r := commands.New("/postmortem", commands.Deps{Catalog: fakeCatalog{eps: postMortem(t)}})
+	for _, c := range r.Commands() {
+		if c.French == "" {
+			t.Errorf("%s has no French name", c.Name)
+		}
+		rep, err := run(t, r, "help "+c.French)
+		if err != nil || !strings.Contains(rep.Header, c.Name) {
+			t.Errorf("help %s = %q, %v; want the help of %s", c.French, rep.Header, err, c.Name)
+		}
+		for _, o := range c.Options {
+			if o.Name == "" || o.French == "" || o.Description == "" {
+				t.Errorf("%s: option %+v lacks a name, French name or description", c.Name, o)
+			}
+		}
+	}
+	for name, want := range map[string]bool{"subscribe": true, "abonner": true, "unsub": true, "search": false, "nope": false} {
+		if got := r.Manages(name); got != want {
+			t.Errorf("Manages(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -65,11 +65,16 @@ func needs(name string, ok bool, h Handler) Handler {
 	}
 }
 
+// episodeOption is the argument of the commands about one episode.
+var episodeOption = Option{Name: "episode", French: "épisode", Description: "A number, latest, or words of its title.", Kind: OptionEpisode, Required: true}
+
 func (h *handlers) episodeCommands() []Command {
 	cat := h.deps.Catalog != nil
 	return []Command{
 		{
 			Name:        "search",
+			French:      "chercher",
+			Options:     []Option{{Name: "words", French: "mots", Description: "Words to look for, in French or English.", Kind: OptionText, Required: true}},
 			Aliases:     []string{"find", "cherche", "chercher", "recherche"},
 			Usage:       "search <words>",
 			Description: "Find episodes by title, notes, takeaways and links.",
@@ -78,6 +83,8 @@ func (h *handlers) episodeCommands() []Command {
 		},
 		{
 			Name:        "latest",
+			French:      "derniers",
+			Options:     []Option{{Name: "count", French: "nombre", Description: "How many of the newest episodes.", Kind: OptionInteger, Min: 1, Max: 10}},
 			Aliases:     []string{"last", "new", "dernier"},
 			Usage:       "latest [n]",
 			Description: "Show the newest episode, or the n newest.",
@@ -86,6 +93,8 @@ func (h *handlers) episodeCommands() []Command {
 		},
 		{
 			Name:        "episode",
+			French:      "épisode",
+			Options:     []Option{episodeOption},
 			Aliases:     []string{"ep", "show", "épisode"},
 			Usage:       "episode <n|latest|words>",
 			Description: "Show one episode: summary, takeaways, links.",
@@ -94,6 +103,8 @@ func (h *handlers) episodeCommands() []Command {
 		},
 		{
 			Name:        "takeaways",
+			French:      "points-clés",
+			Options:     []Option{episodeOption},
 			Aliases:     []string{"takeaway", "keypoints", "pointscles"},
 			Usage:       "takeaways <n|latest>",
 			Description: "The key takeaways of an episode.",
@@ -102,6 +113,8 @@ func (h *handlers) episodeCommands() []Command {
 		},
 		{
 			Name:        "chapters",
+			French:      "chapitres",
+			Options:     []Option{episodeOption},
 			Aliases:     []string{"chapter", "chapitres", "chapitre"},
 			Usage:       "chapters <n>",
 			Description: "The chapters of an episode, with their times.",
@@ -110,6 +123,8 @@ func (h *handlers) episodeCommands() []Command {
 		},
 		{
 			Name:        "links",
+			French:      "liens",
+			Options:     []Option{episodeOption},
 			Aliases:     []string{"link", "liens", "lien"},
 			Usage:       "links <n>",
 			Description: "The links of an episode's notes, by section.",
@@ -118,6 +133,7 @@ func (h *handlers) episodeCommands() []Command {
 		},
 		{
 			Name:        "random",
+			French:      "hasard",
 			Aliases:     []string{"hasard", "surprise"},
 			Usage:       "random",
 			Description: "A random episode from the back catalogue.",
@@ -132,6 +148,7 @@ func (h *handlers) channelCommands() []Command {
 	return []Command{
 		{
 			Name:        "digest",
+			French:      "résumé",
 			Aliases:     []string{"résumé", "resume"},
 			Usage:       "digest",
 			Description: "Preview this channel's weekly digest.",
@@ -142,6 +159,9 @@ func (h *handlers) channelCommands() []Command {
 		},
 		{
 			Name:        "subscribe",
+			French:      "abonner",
+			Options:     []Option{{Name: "topics", French: "sujets", Description: "Only episodes about these topics (words).", Kind: OptionText}},
+			Manage:      true,
 			Aliases:     []string{"sub", "abonner"},
 			Usage:       "subscribe [topics…]",
 			Description: "Announce new episodes in this channel, optionally only those about some topics (channel managers).",
@@ -150,6 +170,8 @@ func (h *handlers) channelCommands() []Command {
 		},
 		{
 			Name:        "unsubscribe",
+			French:      "désabonner",
+			Manage:      true,
 			Aliases:     []string{"unsub", "désabonner", "desabonner"},
 			Usage:       "unsubscribe",
 			Description: "Stop announcing episodes in this channel (channel managers).",
@@ -158,6 +180,7 @@ func (h *handlers) channelCommands() []Command {
 		},
 		{
 			Name:        "subscriptions",
+			French:      "abonnements",
 			Aliases:     []string{"subs", "abonnements"},
 			Usage:       "subscriptions",
 			Description: "What this channel follows: topics, language, digest.",
@@ -166,6 +189,7 @@ func (h *handlers) channelCommands() []Command {
 		},
 		{
 			Name:        "status",
+			French:      "statut",
 			Aliases:     []string{"statut", "health"},
 			Usage:       "status",
 			Description: "The bot's health: feeds, deliveries, version.",

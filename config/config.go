@@ -196,6 +196,24 @@ type Discord struct {
 	ApplicationID string `yaml:"application_id"`
 	// PublicKey verifies HTTP interactions; it is public.
 	PublicKey string `yaml:"public_key"`
+	// APIURL is the REST base, version included, ending in "/" (default
+	// Discord's https://discord.com/api/v10/): a proxy or a test double. The
+	// gateway's address comes from GET /gateway/bot at this base.
+	APIURL string `yaml:"api_url"`
+	// GuildIDs, when set, register the slash commands in these servers only,
+	// where changes show at once, rather than globally.
+	GuildIDs []string `yaml:"guild_ids"`
+}
+
+// DefaultDiscordAPIURL is Discord's REST API, version 10.
+const DefaultDiscordAPIURL = "https://discord.com/api/v10/"
+
+// API is the REST base URL to use: APIURL, else Discord's, always ending in "/".
+func (d Discord) API() string {
+	if d.APIURL == "" {
+		return DefaultDiscordAPIURL
+	}
+	return strings.TrimSuffix(d.APIURL, "/") + "/"
 }
 
 // Log is how the process logs.
@@ -458,6 +476,7 @@ func (c *Config) FillDefaults() {
 		c.Log.Level = "info"
 	}
 	c.Slack.APIURL, c.Listen = strings.TrimSpace(c.Slack.APIURL), strings.TrimSpace(c.Listen)
+	c.Discord.APIURL = strings.TrimSpace(c.Discord.APIURL)
 	if c.Log.Format == "" {
 		c.Log.Format = "text"
 	}

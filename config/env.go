@@ -48,6 +48,7 @@ var plainFields = []plainField{
 	{"PMBOT_DISCORD_APPLICATION_ID", func(c *Config, v string) error { c.Discord.ApplicationID = v; return nil }},
 	{"PMBOT_DISCORD_PUBLIC_KEY", func(c *Config, v string) error { c.Discord.PublicKey = v; return nil }},
 	{"PMBOT_SLACK_API_URL", func(c *Config, v string) error { c.Slack.APIURL = v; return nil }},
+	{"PMBOT_DISCORD_API_URL", func(c *Config, v string) error { c.Discord.APIURL = v; return nil }},
 	{"PMBOT_LISTEN", func(c *Config, v string) error { c.Listen = v; return nil }},
 }
 

@@ -236,6 +236,14 @@ func (v *validator) discord(d Discord) {
 		d.PublicKey != "" && !hexKeyRe.MatchString(d.PublicKey) {
 		v.add("discord.public_key", "is not a public key; copy the 64 hexadecimal characters from the Developer Portal's General Information page")
 	}
+	if u, err := url.Parse(d.API()); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		v.add("discord.api_url", "is not an http(s) URL without credentials; leave it out to use Discord's (%s)", DefaultDiscordAPIURL)
+	}
+	for i, g := range d.GuildIDs {
+		if !digitsRe.MatchString(g) {
+			v.add(fmt.Sprintf("discord.guild_ids[%d]", i), "is not a server id; use the number (Developer Mode on, then right-click the server > Copy Server ID)")
+		}
+	}
 }
 
 // feeds checks every feed and returns the index of each name.

@@ -56,6 +56,15 @@ func TestValidateErrors(t *testing.T) {
 			"slack.managers[0]: is not a Slack user id; copy it from the user's profile (⋮ > Copy member ID), like U0123ABCD",
 			`listen: "8080" is not an address; write host:port or :port, like :8080`,
 		}},
+		{"discord api url and guilds", func(c *Config) {
+			c.Discord.APIURL, c.Discord.GuildIDs = "http://127.0.0.1:9/api/v10", []string{"123456789012345678"}
+		}, nil},
+		{"bad discord api url and guilds", func(c *Config) {
+			c.Discord.APIURL, c.Discord.GuildIDs = "discord.com/api", []string{"my-server"}
+		}, []string{
+			"discord.api_url: is not an http(s) URL without credentials; leave it out to use Discord's (https://discord.com/api/v10/)",
+			"discord.guild_ids[0]: is not a server id; use the number (Developer Mode on, then right-click the server > Copy Server ID)",
+		}},
 		{"negative backfill", func(c *Config) { c.Backfill = -1 },
 			[]string{"backfill: -1 is negative; use 0 to announce nothing on a feed's first poll, or N for the newest N"}},
 		{"flood limit zero", func(c *Config) { c.FloodLimit = 0 },

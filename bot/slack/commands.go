@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -18,10 +17,6 @@ import (
 // frames of 20 KB or more (contract A4), and the frame adds the envelope id to
 // the payload, so larger replies go through response_url.
 const maxAckPayload = 19 << 10
-
-// manageCommands are the commands that change a channel's subscriptions: only
-// they need to know whether the user may manage the channel.
-var manageCommands = []string{"subscribe", "unsubscribe"}
 
 // invocation is a slash command or a button click, from either transport.
 type invocation struct {
@@ -119,7 +114,7 @@ func (a *Adapter) run(ctx context.Context, inv invocation) (rs []response) {
 	req := commands.Request{
 		UserID: inv.userID, ChannelID: inv.channelID, Platform: Platform, ChannelLanguage: a.opts.Language,
 	}
-	if a.manages(commandName(inv.text)) {
+	if a.opts.Router.Manages(commandName(inv.text)) {
 		// Asked only when it matters: it may cost a users.info call.
 		req.CanManage = a.manager(ctx, inv.userID)
 	}
@@ -136,16 +131,6 @@ func (a *Adapter) run(ctx context.Context, inv invocation) (rs []response) {
 		rep.Private = true
 	}
 	return []response{{payload: RenderReply(rep)}}
-}
-
-// manages says whether a command (by any of its names) changes subscriptions.
-func (a *Adapter) manages(name string) bool {
-	for _, c := range a.opts.Router.Commands() {
-		if c.Name == name || slices.Contains(c.Aliases, name) {
-			return slices.Contains(manageCommands, c.Name)
-		}
-	}
-	return false
 }
 
 // commandName is the command a line names ("takeaways"), as the router reads
