@@ -1,0 +1,90 @@
+package commands
+
+import (
+	"context"
+	"strconv"
+	"strings"
+)
+
+// Choice is one suggestion for an argument being typed: what the user sees, and
+// what the command gets when it is picked.
+type Choice struct {
+	Name  string
+	Value string
+}
+
+// MaxChoices is the most suggestions a platform shows (Discord: 25).
+const MaxChoices = 25
+
+// maxChoiceText bounds a choice's name and value (Discord: 100 characters).
+const maxChoiceText = 100
+
+// SuggestEpisodes suggests episodes for an episode argument as it is typed: the
+// newest when nothing is typed, those whose number starts with the digits typed,
+// else the best search results for the words (titles when there is no search).
+// A picked choice resolves to the same episode through FindEpisode.
+func SuggestEpisodes(ctx context.Context, cat Catalog, search Searcher, typed string) ([]Choice, error) {
+	typed = strings.TrimSpace(scrub(typed))
+	if n := len([]rune(typed)); n > maxQuery {
+		typed = string([]rune(typed)[:maxQuery])
+	}
+	digits := strings.TrimPrefix(typed, "#")
+	var out []Choice
+	add := func(label, value string) bool {
+		out = append(out, Choice{Name: clip(label, maxChoiceText-1), Value: clip(value, maxChoiceText-1)})
+		return len(out) < MaxChoices
+	}
+	switch {
+	case typed == "" || isLatest(typed):
+		eps, err := cat.Latest(ctx, MaxChoices)
+		if err != nil {
+			return nil, err
+		}
+		for _, ep := range eps {
+			if !add(Label(ep), choiceValue(ep.Number, ep.Title)) {
+				break
+			}
+		}
+	case digits != "" && numeric(digits):
+		all, err := cat.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, ep := range all {
+			if ep.Number > 0 && strings.HasPrefix(strconv.Itoa(ep.Number), digits) {
+				if !add(Label(ep), strconv.Itoa(ep.Number)) {
+					break
+				}
+			}
+		}
+	case search != nil:
+		hits, err := search.Search(ctx, typed, MaxChoices)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			if !add(Label(h.Episode), choiceValue(h.Episode.Number, h.Episode.Title)) {
+				break
+			}
+		}
+	default:
+		eps, err := scan(ctx, cat, typed, MaxChoices)
+		if err != nil {
+			return nil, err
+		}
+		for _, ep := range eps {
+			if !add(Label(ep), choiceValue(ep.Number, ep.Title)) {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// choiceValue is what a picked episode sends: its number, else its title.
+func choiceValue(number int, title string) string {
+	if number > 0 {
+		return strconv.Itoa(number)
+	}
+	return title
+}
