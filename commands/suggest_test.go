@@ -17,7 +17,7 @@ func TestSuggestEpisodes(t *testing.T) {
 		wantMin   int
 	}{
 		{"", "17", 17},
-		{"1", "17", 9},   // 17, 16, … 10, 1
+		{"1", "17", 9}, // 17, 16, … 10, 1
 		{"#3", "3", 1},
 		{"bgp", "17", 1}, // by title, without a search index
 		{"zzzqqq", "", 0},
