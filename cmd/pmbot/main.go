@@ -62,7 +62,7 @@ Commands:
   latest [--json] [n]
   random [--json]
   digest [--json] [--since DATE]
-  preview --platform slack (--episode N | --latest | --summary N | --digest | --command "TEXT")
+  preview --platform slack|discord (--episode N | --latest | --summary N | --digest | --command "TEXT")
                              the exact JSON the platform would get, without credentials
   check-config               load and validate the configuration, then exit
   version                    print the version

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/bot/discord"
 	"github.com/pmbot/pmbot/bot/slack"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
@@ -38,13 +39,11 @@ func (p *previewFlags) register(fs *flag.FlagSet) {
 // checkPreview refuses a preview that does not say, once, what to show where.
 func checkPreview(c cli) error {
 	switch c.preview.platform {
-	case "slack":
+	case "slack", "discord":
 	case "":
-		return usageError{"preview needs --platform slack"}
-	case "discord":
-		return usageError{"preview --platform discord comes with the Discord adapter; use --platform slack"}
+		return usageError{"preview needs --platform slack or --platform discord"}
 	default:
-		return usageError{fmt.Sprintf("--platform %s: use slack", printable(clip(c.preview.platform, 20)))}
+		return usageError{fmt.Sprintf("--platform %s: use slack or discord", printable(clip(c.preview.platform, 20)))}
 	}
 	what := 0
 	for _, f := range []string{"episode", "latest", "summary", "digest", "command"} {
@@ -62,7 +61,8 @@ func checkPreview(c cli) error {
 }
 
 // cmdPreview prints the exact JSON the platform would get for a message or a
-// command's reply, without credentials or a connection.
+// command's reply (Slack's chat.postMessage or response; Discord's Create
+// Message), without credentials or a connection.
 func cmdPreview(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
 	if err := checkPreview(c); err != nil {
 		return err
@@ -75,17 +75,23 @@ func cmdPreview(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Write
 	if err := a.ensureLoaded(ctx); err != nil {
 		return err
 	}
-	var p slack.Payload
+	var p interface{ Preview() ([]byte, error) }
 	if c.preview.command != "" {
-		req := commands.Request{UserID: "U0PREVIEW", ChannelID: "C0PREVIEW", Platform: slack.Platform, ChannelLanguage: a.cfg.Language}
+		req := commands.Request{UserID: "U0PREVIEW", ChannelID: "C0PREVIEW", Platform: c.preview.platform, ChannelLanguage: a.cfg.Language}
 		rep, _ := a.router.Answer(ctx, req, c.preview.command) // an error is a reply too
 		p = slack.RenderReply(rep)
+		if c.preview.platform == "discord" {
+			p = discord.RenderReply(rep)
+		}
 	} else {
 		msg, err := a.previewMessage(ctx, c.preview)
 		if err != nil {
 			return err
 		}
 		p = slack.RenderMessage(msg)
+		if c.preview.platform == "discord" {
+			p = discord.RenderMessage(msg)
+		}
 	}
 	out, err := p.Preview()
 	if err != nil {

@@ -47,13 +47,41 @@ func TestPreviewSlack(t *testing.T) {
 	}
 }
 
+// TestPreviewDiscord: every Discord preview is a Create Message body that can
+// ping no one.
+func TestPreviewDiscord(t *testing.T) {
+	for _, args := range [][]string{{"--episode", "17"}, {"--summary", "15"}, {"--digest"}, {"--command", "search bgp"}, {"--command", "help"}} {
+		t.Run(args[0], func(t *testing.T) {
+			stdout, stderr, code := cliRun(t, append([]string{"preview", "--platform", "discord"}, args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var body struct {
+				AllowedMentions *struct {
+					Parse []string `json:"parse"`
+				} `json:"allowed_mentions"`
+				Embeds []json.RawMessage `json:"embeds"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &body); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, stdout)
+			}
+			if body.AllowedMentions == nil || body.AllowedMentions.Parse == nil || len(body.AllowedMentions.Parse) != 0 {
+				t.Errorf("allowed_mentions.parse must be present and empty: %s", stdout)
+			}
+			if len(body.Embeds) == 0 || len(body.Embeds) > 10 {
+				t.Errorf("%d embeds", len(body.Embeds))
+			}
+		})
+	}
+}
+
 func TestPreviewUsage(t *testing.T) {
 	for _, tt := range []struct {
 		args     []string
 		stderrRe string
 	}{
-		{[]string{"preview", "--episode", "3"}, `preview needs --platform slack`},
-		{[]string{"preview", "--platform", "teams", "--latest"}, `--platform teams: use slack`},
+		{[]string{"preview", "--episode", "3"}, `preview needs --platform slack or --platform discord`},
+		{[]string{"preview", "--platform", "teams", "--latest"}, `--platform teams: use slack or discord`},
 		{[]string{"preview", "--platform", "slack"}, `needs one of --episode N`},
 		{[]string{"preview", "--platform", "slack", "--latest", "--digest"}, `needs one of`},
 		{[]string{"preview", "--platform", "slack", "--summary", "1"}, `--summary 1: give a number of episodes from 2`},
