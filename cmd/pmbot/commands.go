@@ -41,6 +41,24 @@ func cmdCheckConfig(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.W
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stderr, "pmbot: warning: %s\n", w)
 	}
+	// The platforms are asked first: "config OK" means the tokens work too.
+	var platforms []string
+	if cfg.HasSlack() {
+		who, err := checkSlack(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		platforms = append(platforms, "slack: "+who)
+	}
+	if cfg.HasDiscord() {
+		lines, err := checkDiscord(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			platforms = append(platforms, "discord: "+l)
+		}
+	}
 	adapters := []string{}
 	if cfg.HasSlack() {
 		adapters = append(adapters, "slack")
@@ -64,12 +82,8 @@ func cmdCheckConfig(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.W
 		fmt.Fprintf(stdout, "    %s: %s\n", f.Name, feeds.RedactURL(how))
 	}
 	fmt.Fprintf(stdout, "  subscriptions: %d\n", len(cfg.Subscriptions))
-	if cfg.HasSlack() {
-		who, err := checkSlack(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "  slack: %s\n", who)
+	for _, p := range platforms {
+		fmt.Fprintf(stdout, "  %s\n", p)
 	}
 	return nil
 }

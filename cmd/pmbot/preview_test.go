@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pmbot/pmbot/bot/discord/fakediscord"
 	"github.com/pmbot/pmbot/bot/slack/fakeslack"
 )
 
@@ -123,4 +124,32 @@ func TestCheckConfigSlack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckConfigDiscord: with a Discord token, check-config names the bot user,
+// gives the invite URL with exactly the permissions the bot needs, and says no
+// privileged intent is needed; a bad token is named as such.
+func TestCheckConfigDiscord(t *testing.T) {
+	fake := fakediscord.New(t, fakediscord.Options{})
+	for _, tt := range []struct {
+		name, token string
+		code        int
+		stdoutRe    string
+	}{
+		{"good token", fake.BotToken(), 0, `(?s)discord: the token is the bot .*permissions=309237730304.*no privileged intent`},
+		{"bad token", "not-the-token", 1, `^$`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			env := []string{"PMBOT_DISCORD_BOT_TOKEN=" + tt.token, "PMBOT_DISCORD_API_URL=" + fake.APIURL(), "PMBOT_DISCORD_APPLICATION_ID=123456789012345678"}
+			code := run(context.Background(), []string{"check-config"}, strings.NewReader(""), &out, &errOut, env)
+			if code != tt.code || !regexp.MustCompile(tt.stdoutRe).MatchString(out.String()) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, out.String(), errOut.String(), tt.code, tt.stdoutRe)
+			}
+			if tt.code != 0 && !strings.Contains(errOut.String(), "the bot token is not valid") {
+				t.Errorf("stderr %q does not say the token is not valid", errOut.String())
+			}
+		})
+	}
+	fake.TakeViolations() // the bad token's 401 counts as an invalid request, on purpose
 }
