@@ -25,13 +25,13 @@ type Catalog interface {
 }
 
 const (
-	// maxLatest caps "latest n" so a reply stays readable and within platform limits.
-	maxLatest = 10
+	// MaxLatest caps "latest n" so a reply stays readable and within platform limits.
+	MaxLatest = 10
 	// maxHits is how many search results a reply shows: more is a wall of text in
 	// a chat, and the best ones come first.
 	maxHits = 5
-	// maxQuery caps a search in runes: no title or note is found by a paragraph.
-	maxQuery = 200
+	// MaxQuery caps a search in runes: no title or note is found by a paragraph.
+	MaxQuery = 200
 )
 
 func (h *handlers) search(ctx context.Context, req Request) (Reply, error) {
@@ -40,8 +40,8 @@ func (h *handlers) search(ctx context.Context, req Request) (Reply, error) {
 		return Reply{}, Errorf("what should I look for? Give some words, like `search bgp`; for the newest episodes, try `latest`")
 	}
 	q := strings.Join(req.Args, " ")
-	if n := len([]rune(q)); n > maxQuery {
-		return Reply{}, Errorf("that search is too long (%d characters; the limit is %d)", n, maxQuery)
+	if n := len([]rune(q)); n > MaxQuery {
+		return Reply{}, Errorf("that search is too long (%d characters; the limit is %d)", n, MaxQuery)
 	}
 	var hits []Hit
 	if h.deps.Search != nil {
@@ -72,15 +72,9 @@ func (h *handlers) latest(ctx context.Context, req Request) (Reply, error) {
 	}
 	capped := false
 	if len(req.Args) == 1 {
-		v, ok := number(req.Args[0])
-		if !numeric(req.Args[0]) || (ok && v < 1) {
+		var ok bool
+		if n, capped, ok = LatestCount(req.Args[0]); !ok {
 			return Reply{}, Errorf("`latest` takes a number of episodes, like `latest 3`; %q is not one", clip(req.Args[0], 20))
-		}
-		// A number too large to read is as capped as one that is merely large.
-		if capped = !ok || v > maxLatest; capped {
-			n = maxLatest
-		} else {
-			n = v
 		}
 	}
 	eps, err := h.deps.Catalog.Latest(ctx, n)
@@ -95,7 +89,7 @@ func (h *handlers) latest(ctx context.Context, req Request) (Reply, error) {
 	}
 	rep := Reply{Header: t.S("Latest %d episodes", len(eps)), Episodes: eps, Private: true, Shareable: true}
 	if capped {
-		rep.Text = t.S("At most %d episodes are shown.", maxLatest)
+		rep.Text = t.S("At most %d episodes are shown.", MaxLatest)
 	}
 	return rep, nil
 }
@@ -198,6 +192,24 @@ func RandomEpisode(ctx context.Context, cat Catalog, rnd func(n int) int) (feeds
 	return pool[i], nil
 }
 
+// LatestCount reads `latest`'s argument ("3", "#3"): how many episodes to show,
+// at most MaxLatest, and whether more were asked for (a number too large to read
+// counts as more); ok is false when arg is not a number of at least 1.
+func LatestCount(arg string) (n int, capped, ok bool) {
+	digits := strings.TrimPrefix(strings.TrimSpace(arg), "#")
+	if !numeric(digits) || strings.HasPrefix(digits, "-") || strings.Trim(digits, "0") == "" {
+		return 0, false, false
+	}
+	v, fits := number(digits)
+	switch {
+	case fits && v < 1:
+		return 0, false, false
+	case !fits || v > MaxLatest:
+		return MaxLatest, true, true
+	}
+	return v, false, true
+}
+
 // shareCommand is the command (without the prefix, which Dispatch adds) that
 // shows ep again, by number when it has one.
 func shareCommand(name string, ep feeds.Episode) string {
@@ -259,8 +271,8 @@ func FindEpisode(ctx context.Context, cat Catalog, search Searcher, args []strin
 	if search == nil || len(args) == 0 || numeric(q) || isLatest(q) {
 		return Find(ctx, cat, args)
 	}
-	if n := len([]rune(q)); n > maxQuery {
-		return feeds.Episode{}, Errorf("that search is too long (%d characters; the limit is %d)", n, maxQuery)
+	if n := len([]rune(q)); n > MaxQuery {
+		return feeds.Episode{}, Errorf("that search is too long (%d characters; the limit is %d)", n, MaxQuery)
 	}
 	hits, err := search.Search(ctx, q, 1)
 	if err == nil && len(hits) > 0 {
@@ -308,8 +320,8 @@ func Find(ctx context.Context, cat Catalog, args []string) (feeds.Episode, error
 		}
 		return ep, err
 	}
-	if n := len([]rune(q)); n > maxQuery {
-		return feeds.Episode{}, Errorf("that search is too long (%d characters; the limit is %d)", n, maxQuery)
+	if n := len([]rune(q)); n > MaxQuery {
+		return feeds.Episode{}, Errorf("that search is too long (%d characters; the limit is %d)", n, MaxQuery)
 	}
 	eps, err := scan(ctx, cat, q, 1)
 	if err != nil {
@@ -377,7 +389,7 @@ func containsAll(text string, words []string) bool {
 // what range to ask for.
 func noEpisode(ctx context.Context, cat Catalog, n string) error {
 	n = clip(n, 20)
-	eps, err := cat.Latest(ctx, maxLatest)
+	eps, err := cat.Latest(ctx, MaxLatest)
 	if IsUserError(err) {
 		// No episodes at all, and the catalogue says why (a feed that could not be
 		// read): that is the answer, not "no episode 3".

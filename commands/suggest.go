@@ -25,8 +25,8 @@ const maxChoiceText = 100
 // A picked choice resolves to the same episode through FindEpisode.
 func SuggestEpisodes(ctx context.Context, cat Catalog, search Searcher, typed string) ([]Choice, error) {
 	typed = strings.TrimSpace(scrub(typed))
-	if n := len([]rune(typed)); n > maxQuery {
-		typed = string([]rune(typed)[:maxQuery])
+	if n := len([]rune(typed)); n > MaxQuery {
+		typed = string([]rune(typed)[:MaxQuery])
 	}
 	digits := strings.TrimPrefix(typed, "#")
 	var out []Choice

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
 )
@@ -307,25 +308,15 @@ func snippet(h commands.Hit) string {
 		if f.Match && t != "" {
 			t = "**" + t + "**"
 		}
-		if b.Len() > 0 && t != "" && !strings.HasSuffix(b.String(), " ") && startsSpaced(f.Text) {
+		if b.Len() > 0 && t != "" && !strings.HasSuffix(b.String(), " ") && chattext.StartsSpaced(f.Text) {
 			b.WriteString(" ")
 		}
 		b.WriteString(t)
-		if endsSpaced(f.Text) {
+		if chattext.EndsSpaced(f.Text) {
 			b.WriteString(" ")
 		}
 	}
 	return line(b.String(), maxSnippet)
-}
-
-func startsSpaced(s string) bool {
-	r, _ := utf8.DecodeRuneInString(s)
-	return unicode.IsSpace(r)
-}
-
-func endsSpaced(s string) bool {
-	r, _ := utf8.DecodeLastRuneInString(s)
-	return unicode.IsSpace(r)
 }
 
 // renderLinks writes links grouped by the section they appear in (in the order

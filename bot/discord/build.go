@@ -1,11 +1,11 @@
 package discord
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
 )
@@ -43,15 +43,15 @@ func (b *builder) more(n int) string { return escape(b.S(commands.MsgAndMore, n)
 
 // embedWidth is what Discord counts of an embed against MaxEmbedTotal.
 func embedWidth(e *discordgo.MessageEmbed) int {
-	n := textWidth(e.Title) + textWidth(e.Description)
+	n := chattext.Width(e.Title) + chattext.Width(e.Description)
 	if e.Footer != nil {
-		n += textWidth(e.Footer.Text)
+		n += chattext.Width(e.Footer.Text)
 	}
 	if e.Author != nil {
-		n += textWidth(e.Author.Name)
+		n += chattext.Width(e.Author.Name)
 	}
 	for _, f := range e.Fields {
-		n += textWidth(f.Name) + textWidth(f.Value)
+		n += chattext.Width(f.Name) + chattext.Width(f.Value)
 	}
 	return n
 }
@@ -94,7 +94,7 @@ func share(n, k int) int {
 // unique in a message). prefix goes before the label ("#17 "), to tell apart
 // the buttons of several episodes.
 func (b *builder) button(btn commands.Button, prefix string) discordgo.MessageComponent {
-	label := oneLine(btn.Label)
+	label := chattext.Line(btn.Label)
 	if btn.URL != "" {
 		u, ok := safeURL(btn.URL, MaxButtonURL)
 		if !ok {
@@ -113,7 +113,7 @@ func (b *builder) button(btn commands.Button, prefix string) discordgo.MessageCo
 		return nil
 	}
 	if label == "" {
-		label = oneLine(btn.Command)
+		label = chattext.Line(btn.Command)
 	}
 	text, _ := clipPlain(prefix+label, MaxButtonLabel)
 	b.ids[id] = true
@@ -173,9 +173,9 @@ func content(lines ...string) string {
 	used := 0
 	for i, l := range lines {
 		if i == 0 {
-			l = oneLine(l)
+			l = chattext.Line(l)
 		} else {
-			l = cleanText(l)
+			l = chattext.Clean(l)
 		}
 		if l == "" {
 			continue
@@ -192,14 +192,14 @@ func content(lines ...string) string {
 			s = bold(s)
 		}
 		parts = append(parts, s)
-		used += textWidth(s) + 1
+		used += chattext.Width(s) + 1
 	}
 	return strings.Join(parts, "\n")
 }
 
 // title is an episode's title on one line, never empty.
 func (b *builder) title(ep feeds.Episode) string {
-	if t := oneLine(ep.Title); t != "" {
+	if t := chattext.Line(ep.Title); t != "" {
 		return t
 	}
 	return b.S(commands.MsgUntitled)
@@ -216,17 +216,7 @@ func episodeURL(ep feeds.Episode, limit int) (string, bool) {
 // meta is the plain line about an episode: "28 April 2022 · 1h03 · #17",
 // and its chapter count when chapters is set.
 func (b *builder) meta(ep feeds.Episode, chapters bool) string {
-	parts := []string{b.msgs.Date(b.lang, ep.Published.UTC())}
-	if ep.DurationSeconds > 0 {
-		parts = append(parts, b.msgs.Duration(b.lang, ep.DurationSeconds))
-	}
-	if ep.Number > 0 {
-		parts = append(parts, "#"+strconv.Itoa(ep.Number))
-	}
-	if n := len(ep.Notes.Chapters); chapters && n > 0 {
-		parts = append(parts, b.S("Chapters: %s", strconv.Itoa(n)))
-	}
-	return strings.Join(parts, " · ")
+	return chattext.Meta(b.msgs, b.lang, ep, chapters)
 }
 
 // fitLines joins as many of lines as fit whole in max, one per line, and says
@@ -234,7 +224,7 @@ func (b *builder) meta(ep feeds.Episode, chapters bool) string {
 func fitLines(lines []string, max int) (string, int) {
 	used, n := 0, 0
 	for _, l := range lines {
-		w := textWidth(l)
+		w := chattext.Width(l)
 		if n > 0 {
 			w++
 		}
@@ -256,9 +246,9 @@ func (b *builder) list(lines []string, total, max int) (string, bool) {
 			return s, false
 		}
 	}
-	s, n := fitLines(lines, max-textWidth("\n"+b.more(total)))
+	s, n := fitLines(lines, max-chattext.Width("\n"+b.more(total)))
 	if n == 0 {
-		if m := b.more(total); textWidth(m) <= max {
+		if m := b.more(total); chattext.Width(m) <= max {
 			return m, true
 		}
 		return "", true
@@ -274,7 +264,7 @@ func bullets(items []string) []string {
 		if len(out) == maxItems {
 			break
 		}
-		if s, _ := clip(oneLine(it), maxBullet); s != "" {
+		if s, _ := clip(chattext.Line(it), maxBullet); s != "" {
 			out = append(out, "• "+s)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
 )
@@ -30,10 +31,10 @@ func (b *builder) card(ep feeds.Episode, room int) *discordgo.MessageEmbed {
 	if e.Title == "" {
 		return nil
 	}
-	room -= textWidth(e.Title)
+	room -= chattext.Width(e.Title)
 	if meta, _ := clipPlain(b.meta(ep, true), min(MaxFooterText, room/4)); meta != "" {
 		e.Footer = &discordgo.MessageEmbedFooter{Text: meta}
-		room -= textWidth(meta)
+		room -= chattext.Width(meta)
 	}
 	if !ep.Published.IsZero() {
 		e.Timestamp = ep.Published.UTC().Format(time.RFC3339)
@@ -43,8 +44,8 @@ func (b *builder) card(ep feeds.Episode, room int) *discordgo.MessageEmbed {
 		moreLink = maskedLink(mu, b.S(commands.MsgMore), maxLinkURL+40)
 	}
 	reserve := 0
-	if moreLink != "" && textWidth(moreLink)+2 <= room/4 {
-		reserve = textWidth(moreLink) + 2
+	if moreLink != "" && chattext.Width(moreLink)+2 <= room/4 {
+		reserve = chattext.Width(moreLink) + 2
 	} else {
 		moreLink = ""
 	}
@@ -55,7 +56,7 @@ func (b *builder) card(ep feeds.Episode, room int) *discordgo.MessageEmbed {
 	var desc []string
 	cut := false
 	spend := func(s string) {
-		w := textWidth(s)
+		w := chattext.Width(s)
 		if len(desc) > 0 {
 			w += 2
 		}
@@ -63,7 +64,7 @@ func (b *builder) card(ep feeds.Episode, room int) *discordgo.MessageEmbed {
 		descRoom -= w
 		desc = append(desc, s)
 	}
-	if s := cleanText(ep.Notes.Summary); s != "" {
+	if s := chattext.Clean(ep.Notes.Summary); s != "" {
 		writers = append(writers, func(k int) {
 			text, c := clip(s, min(maxSummary, share(descRoom-2, k)))
 			cut = cut || c || text == ""
@@ -75,7 +76,7 @@ func (b *builder) card(ep feeds.Episode, room int) *discordgo.MessageEmbed {
 	if tk := ep.Notes.Takeaways; len(tk) > 0 && ep.Notes.TakeawaysSource != feeds.TakeawaysSummary {
 		writers = append(writers, func(k int) {
 			heading := bold(escape(b.S(commands.MsgKeyTakeaways)))
-			list, c := b.list(bullets(tk), len(tk), share(descRoom-2, k)-textWidth(heading)-1)
+			list, c := b.list(bullets(tk), len(tk), share(descRoom-2, k)-chattext.Width(heading)-1)
 			cut = cut || c
 			if list != "" {
 				spend(heading + "\n" + list)
@@ -88,7 +89,7 @@ func (b *builder) card(ep feeds.Episode, room int) *discordgo.MessageEmbed {
 			cut = cut || c
 			e.Fields = fields
 			for _, f := range fields {
-				room -= textWidth(f.Name) + textWidth(f.Value)
+				room -= chattext.Width(f.Name) + chattext.Width(f.Value)
 			}
 		})
 	}
@@ -123,11 +124,11 @@ func (b *builder) linkFields(links []feeds.Link, room int) ([]*discordgo.Message
 		if lines == maxItems {
 			continue
 		}
-		lk := maskedLink(u, l.Text, maxBullet+textWidth(u))
+		lk := maskedLink(u, l.Text, maxBullet+chattext.Width(u))
 		if lk == "" {
 			continue
 		}
-		s := strings.TrimRight(oneLine(l.Section), " :")
+		s := strings.TrimRight(chattext.Line(l.Section), " :")
 		g, seen := index[s]
 		if !seen {
 			name := s
@@ -145,7 +146,7 @@ func (b *builder) linkFields(links []feeds.Link, room int) ([]*discordgo.Message
 	if total == 0 {
 		return nil, false
 	}
-	moreW := textWidth("\n" + b.more(total))
+	moreW := chattext.Width("\n" + b.more(total))
 	var out []*discordgo.MessageEmbedField
 	shown := 0
 	room -= moreW
@@ -157,12 +158,12 @@ groups:
 			if len(out) == MaxEmbedFields-1 || name == "" {
 				break groups
 			}
-			value, n := fitLines(rest, min(MaxFieldValue-moreW, room-textWidth(name)))
+			value, n := fitLines(rest, min(MaxFieldValue-moreW, room-chattext.Width(name)))
 			if n == 0 {
 				break groups
 			}
 			out = append(out, &discordgo.MessageEmbedField{Name: name, Value: value})
-			room -= textWidth(name) + textWidth(value)
+			room -= chattext.Width(name) + chattext.Width(value)
 			shown += n
 			rest = rest[n:]
 		}

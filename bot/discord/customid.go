@@ -3,6 +3,7 @@ package discord
 import (
 	"strings"
 
+	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 )
 
@@ -35,12 +36,12 @@ func CommandCustomID(line string) (string, bool) { return customID(CustomIDComma
 func ShareCustomID(line string) (string, bool) { return customID(CustomIDShare, line) }
 
 func customID(prefix, line string) (string, bool) {
-	line = oneLine(line)
+	line = chattext.Line(line)
 	if line == "" {
 		return "", false
 	}
 	id := prefix + line
-	if textWidth(id) > MaxCustomID {
+	if chattext.Width(id) > MaxCustomID {
 		return "", false
 	}
 	return id, true

@@ -3,7 +3,7 @@ package discord
 // Discord's message limits (docs/platform-contract.md B5). A message past any
 // of them is refused whole (HTTP 400, code 50035), and a refused announcement
 // is a lost one: the renderer keeps every payload within them, whatever a feed
-// or a user wrote. Lengths are in UTF-16 code units (textWidth), never fewer
+// or a user wrote. Lengths are in UTF-16 code units (chattext.Width), never fewer
 // than the characters Discord counts, measured after escaping.
 const (
 	MaxContent          = 2000 // content of a message

@@ -77,7 +77,7 @@ func option(r *commands.Router, o commands.Option) *discordgo.ApplicationCommand
 	case commands.OptionEpisode:
 		opt.Autocomplete = true
 	case commands.OptionText:
-		opt.MaxLength = 200 // the longest search the commands take
+		opt.MaxLength = commands.MaxQuery
 	case commands.OptionInteger:
 		opt.Type = discordgo.ApplicationCommandOptionInteger
 		lo := float64(o.Min)

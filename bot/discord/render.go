@@ -3,12 +3,11 @@ package discord
 import (
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
 )
@@ -37,7 +36,7 @@ func RenderMessage(m bot.Message) Payload {
 			eps[i] = it.Episode
 		}
 		desc := b.itemList(eps, func(i, max int) string {
-			s, _ := clip(oneLine(m.Items[i].Note), min(max, maxBullet))
+			s, _ := clip(chattext.Line(m.Items[i].Note), min(max, maxBullet))
 			return s
 		}, m.More, min(MaxEmbedDescription, b.left))
 		b.addEmbed(&discordgo.MessageEmbed{Description: desc})
@@ -84,15 +83,15 @@ func RenderReply(r commands.Reply) Payload {
 	}
 	main := &discordgo.MessageEmbed{}
 	room := share(b.left, cards+1)
-	main.Title, _ = clip(oneLine(r.Header), min(MaxEmbedTitle, room/3))
-	room -= textWidth(main.Title)
+	main.Title, _ = clip(chattext.Line(r.Header), min(MaxEmbedTitle, room/3))
+	room -= chattext.Width(main.Title)
 	descRoom := MaxEmbedDescription
 	var desc []string
 	addDesc := func(s string) {
 		if s == "" {
 			return
 		}
-		w := textWidth(s)
+		w := chattext.Width(s)
 		if len(desc) > 0 {
 			w += 2
 		}
@@ -102,7 +101,7 @@ func RenderReply(r commands.Reply) Payload {
 	}
 	descShare := func(k int) int { return min(share(room, k), descRoom) - 2 }
 	var parts []func(k int)
-	if s := cleanText(r.Text); s != "" {
+	if s := chattext.Clean(r.Text); s != "" {
 		parts = append(parts, func(k int) {
 			text, _ := clip(s, min(maxSummary, descShare(k)))
 			addDesc(text)
@@ -164,7 +163,7 @@ func RenderReply(r commands.Reply) Payload {
 
 func firstOf(s ...string) string {
 	for _, x := range s {
-		if oneLine(x) != "" {
+		if chattext.Line(x) != "" {
 			return x
 		}
 	}
@@ -174,7 +173,7 @@ func firstOf(s ...string) string {
 func fieldsWidth(fs []*discordgo.MessageEmbedField) int {
 	n := 0
 	for _, f := range fs {
-		n += textWidth(f.Name) + textWidth(f.Value)
+		n += chattext.Width(f.Name) + chattext.Width(f.Value)
 	}
 	return n
 }
@@ -186,12 +185,12 @@ func fieldsWidth(fs []*discordgo.MessageEmbedField) int {
 func (b *builder) fields(fs []commands.Field, room, limit int) []*discordgo.MessageEmbedField {
 	const minField = 120
 	limit = min(limit, maxFields)
-	moreW := textWidth(ellipsis + b.more(len(fs)))
+	moreW := chattext.Width(chattext.Ellipsis + b.more(len(fs)))
 	room -= moreW
 	var out []*discordgo.MessageEmbedField
 	shown := 0
 	for i, f := range fs {
-		name, value := oneLine(f.Name), oneLine(f.Value)
+		name, value := chattext.Line(f.Name), chattext.Line(f.Value)
 		if name == "" && value == "" {
 			shown++
 			continue
@@ -204,23 +203,23 @@ func (b *builder) fields(fs []commands.Field, room, limit int) []*discordgo.Mess
 		if n == "" {
 			n = zwsp
 		}
-		v, _ := clip(value, min(MaxFieldValue, r-textWidth(n)))
+		v, _ := clip(value, min(MaxFieldValue, r-chattext.Width(n)))
 		if v == "" {
 			v = zwsp
 		}
 		if name != "" && n == zwsp || value != "" && v == zwsp {
 			break
 		}
-		w := textWidth(n) + textWidth(v)
+		w := chattext.Width(n) + chattext.Width(v)
 		if w > room {
 			break
 		}
 		room -= w
-		out = append(out, &discordgo.MessageEmbedField{Name: n, Value: v, Inline: textWidth(v) <= 40})
+		out = append(out, &discordgo.MessageEmbedField{Name: n, Value: v, Inline: chattext.Width(v) <= 40})
 		shown++
 	}
 	if shown < len(fs) && len(out) < MaxEmbedFields {
-		out = append(out, &discordgo.MessageEmbedField{Name: ellipsis, Value: b.more(len(fs) - shown)})
+		out = append(out, &discordgo.MessageEmbedField{Name: chattext.Ellipsis, Value: b.more(len(fs) - shown)})
 	}
 	return out
 }
@@ -230,7 +229,7 @@ func (b *builder) fields(fs []commands.Field, room, limit int) []*discordgo.Mess
 // a snippet; extra may be nil), then "… and N more" for the episodes left out
 // (more of them before, and any that did not fit).
 func (b *builder) itemList(eps []feeds.Episode, extra func(i, max int) string, more, max int) string {
-	max -= textWidth("\n\n" + b.more(len(eps)+more))
+	max -= chattext.Width("\n\n" + b.more(len(eps)+more))
 	var parts []string
 	shown, used := 0, 0
 	for i, ep := range eps {
@@ -240,7 +239,7 @@ func (b *builder) itemList(eps []feeds.Episode, extra func(i, max int) string, m
 			break
 		}
 		parts = append(parts, s)
-		used += textWidth(s) + 2
+		used += chattext.Width(s) + 2
 		shown++
 	}
 	if n := more + len(eps) - shown; n > 0 {
@@ -254,7 +253,7 @@ func (b *builder) itemList(eps []feeds.Episode, extra func(i, max int) string, m
 // cut. "" when not even a title fits.
 func (b *builder) item(ep feeds.Episode, i int, extra func(i, max int) string, max int) string {
 	meta := escape(b.meta(ep, false))
-	title := b.titleLine(ep, min(MaxEmbedTitle+maxLinkURL, max-textWidth(meta)-1))
+	title := b.titleLine(ep, min(MaxEmbedTitle+maxLinkURL, max-chattext.Width(meta)-1))
 	if title == "" {
 		title = b.titleLine(ep, max)
 		if title == "" {
@@ -264,7 +263,7 @@ func (b *builder) item(ep feeds.Episode, i int, extra func(i, max int) string, m
 	}
 	text := title + "\n" + meta
 	if extra != nil {
-		if x := extra(i, max-textWidth(text)-1); x != "" {
+		if x := extra(i, max-chattext.Width(text)-1); x != "" {
 			text += "\n" + x
 		}
 	}
@@ -276,8 +275,8 @@ func (b *builder) item(ep feeds.Episode, i int, extra func(i, max int) string, m
 func (b *builder) titleLine(ep feeds.Episode, max int) string {
 	t := b.title(ep)
 	if u, ok := episodeURL(ep, maxLinkURL); ok {
-		over := textWidth("**[](" + u + ")**")
-		if max-over >= min(textWidth(escape(t)), 40) {
+		over := chattext.Width("**[](" + u + ")**")
+		if max-over >= min(chattext.Width(escape(t)), 40) {
 			return bold(maskedLink(u, t, min(max-4, over-4+MaxEmbedTitle)))
 		}
 	}
@@ -291,49 +290,14 @@ func (b *builder) titleLine(ep feeds.Episode, max int) string {
 // can come together around our marks.
 func snippet(h commands.Hit, max int) string {
 	if len(h.Snippet) == 0 {
-		s, _ := clip(oneLine(h.Episode.Notes.Summary), max)
+		s, _ := clip(chattext.Line(h.Episode.Notes.Summary), max)
 		return s
 	}
-	var b strings.Builder
-	used, spaced := 0, false
-	for _, f := range h.Snippet {
-		text := oneLine(f.Text)
-		if text == "" {
-			spaced = spaced || f.Text != ""
-			continue
+	return chattext.Snippet(h.Snippet, max, func(p chattext.Piece) (string, bool) {
+		if !p.Match {
+			return clip(p.Text, p.Room)
 		}
-		sep := ""
-		if used > 0 && (spaced || startsSpaced(f.Text)) {
-			sep = " "
-		}
-		room := max - used - len(sep)
-		var piece string
-		var cut bool
-		if f.Match {
-			piece, cut = clip(text, room-4)
-			piece = bold(piece)
-		} else {
-			piece, cut = clip(text, room)
-		}
-		if piece == "" {
-			break
-		}
-		b.WriteString(sep + piece)
-		used += len(sep) + textWidth(piece)
-		if cut {
-			break
-		}
-		spaced = endsSpaced(f.Text)
-	}
-	return b.String()
-}
-
-func startsSpaced(s string) bool {
-	r, _ := utf8.DecodeRuneInString(s)
-	return unicode.IsSpace(r)
-}
-
-func endsSpaced(s string) bool {
-	r, _ := utf8.DecodeLastRuneInString(s)
-	return unicode.IsSpace(r)
+		s, cut := clip(p.Text, p.Room-4)
+		return bold(s), cut
+	})
 }

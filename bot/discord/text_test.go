@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/pmbot/pmbot/bot/chattext"
 )
 
 func TestEscape(t *testing.T) {
@@ -24,7 +26,7 @@ func TestEscape(t *testing.T) {
 		if got := escape(c.in); got != c.want {
 			t.Errorf("escape(%q) = %q, want %q", c.in, got, c.want)
 		}
-		if w := textWidth(escape(c.in)); w > widthBound(c.in) {
+		if w := chattext.Width(escape(c.in)); w > widthBound(c.in) {
 			t.Errorf("escape(%q) is %d wide, more than its bound %d", c.in, w, widthBound(c.in))
 		}
 	}
@@ -38,13 +40,6 @@ func widthBound(s string) int {
 	return n
 }
 
-func TestCleanText(t *testing.T) {
-	in := "a\u202eb\u2067c\u200bd\x00e\x1b\xff f\tg\n\n\n\nh 👍🏽 שלום"
-	if got, want := cleanText(in), "abcde f g\n\nh 👍🏽 שלום"; got != want {
-		t.Errorf("cleanText = %q, want %q", got, want)
-	}
-}
-
 func TestClip(t *testing.T) {
 	s := strings.Repeat("é*👩‍👩‍👧‍👦🇫🇷@", 50)
 	for max := -1; max < 200; max++ {
@@ -52,16 +47,16 @@ func TestClip(t *testing.T) {
 		if !utf8.ValidString(got) {
 			t.Fatalf("clip(_, %d) is not valid UTF-8", max)
 		}
-		if textWidth(got) > max && got != "" {
-			t.Fatalf("clip(_, %d) = %q is %d wide", max, got, textWidth(got))
+		if chattext.Width(got) > max && got != "" {
+			t.Fatalf("clip(_, %d) = %q is %d wide", max, got, chattext.Width(got))
 		}
 		if !cut {
 			t.Fatalf("clip(_, %d) not cut", max)
 		}
-		if got != "" && !strings.HasSuffix(got, ellipsis) {
+		if got != "" && !strings.HasSuffix(got, chattext.Ellipsis) {
 			t.Fatalf("clip(_, %d) = %q has no ellipsis", max, got)
 		}
-		if strings.HasSuffix(strings.TrimSuffix(got, ellipsis), "\\") && !strings.HasSuffix(strings.TrimSuffix(got, ellipsis), "\\\\") {
+		if strings.HasSuffix(strings.TrimSuffix(got, chattext.Ellipsis), "\\") && !strings.HasSuffix(strings.TrimSuffix(got, chattext.Ellipsis), "\\\\") {
 			t.Fatalf("clip(_, %d) = %q splits an escape", max, got)
 		}
 	}

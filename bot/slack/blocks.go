@@ -7,6 +7,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 )
 
@@ -72,7 +73,7 @@ func blockWidth(blk slackapi.Block) int {
 		if t == nil {
 			return 0
 		}
-		return textWidth(t.Text)
+		return chattext.Width(t.Text)
 	}
 	n := 0
 	switch blk := blk.(type) {
@@ -100,7 +101,7 @@ func blockWidth(blk slackapi.Block) int {
 }
 
 func buttonWidth(btn *slackapi.ButtonBlockElement) int {
-	return textWidth(btn.Text.Text) + textWidth(btn.URL) + textWidth(btn.Value)
+	return chattext.Width(btn.Text.Text) + chattext.Width(btn.URL) + chattext.Width(btn.Value)
 }
 
 // builder writes one message's blocks within its budget.
@@ -189,7 +190,7 @@ func (b *builder) done() []slackapi.Block {
 
 // header adds a header block with plain text s; nothing when s is empty.
 func (b *builder) header(s string) {
-	if h, _ := clipText(oneLine(s), MaxHeaderText, false); h != "" {
+	if h, _ := clipText(chattext.Line(s), MaxHeaderText, false); h != "" {
 		b.add(slackapi.NewHeaderBlock(plainText(h)))
 	}
 }
@@ -205,7 +206,7 @@ func (b *builder) id(kind string) string {
 // command is too long for a value (a cut command line would run another
 // command).
 func (b *builder) button(btn commands.Button) *slackapi.ButtonBlockElement {
-	label := oneLine(btn.Label)
+	label := chattext.Line(btn.Label)
 	if u, ok := linkURL(btn.URL); ok {
 		if label == "" {
 			label = b.S(commands.MsgMore)
@@ -220,8 +221,8 @@ func (b *builder) button(btn commands.Button) *slackapi.ButtonBlockElement {
 		// than something else.
 		return nil
 	}
-	cmd := oneLine(btn.Command)
-	if cmd == "" || textWidth(cmd) > MaxButtonValue {
+	cmd := chattext.Line(btn.Command)
+	if cmd == "" || chattext.Width(cmd) > MaxButtonValue {
 		return nil
 	}
 	if label == "" {
@@ -234,8 +235,8 @@ func (b *builder) button(btn commands.Button) *slackapi.ButtonBlockElement {
 // shareButton is the "Share in channel" button of a private reply that can be
 // shared, or nil. Its value is the command line that gives the reply again.
 func (b *builder) shareButton(r commands.Reply) *slackapi.ButtonBlockElement {
-	cmd := oneLine(r.Command)
-	if !r.Private || !r.Shareable || cmd == "" || textWidth(cmd) > MaxButtonValue {
+	cmd := chattext.Line(r.Command)
+	if !r.Private || !r.Shareable || cmd == "" || chattext.Width(cmd) > MaxButtonValue {
 		return nil
 	}
 	text, _ := clipText(b.S(commands.MsgShare), MaxButtonText, false)

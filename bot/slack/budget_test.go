@@ -6,30 +6,9 @@ import (
 	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
-)
 
-func TestTextWidth(t *testing.T) {
-	tests := []struct {
-		s    string
-		want int
-	}{
-		{"", 0},
-		{"abc", 3},
-		{"é", 1},
-		{"&amp;", 5},
-		{"😀", 2},                          // outside the BMP: two UTF-16 units
-		{"👩\u200d💻", 5},                   // woman, ZWJ, laptop
-		{"🇫🇷", 4},                         // two regional indicators
-		{"\xff", 1},                       // invalid UTF-8 counts as one replacement character
-		{"مرحبا", 5},                      // Arabic
-		{strings.Repeat("x", 3000), 3000}, // a full section
-	}
-	for _, tt := range tests {
-		if got := textWidth(tt.s); got != tt.want {
-			t.Errorf("textWidth(%q) = %d, want %d", tt.s, got, tt.want)
-		}
-	}
-}
+	"github.com/pmbot/pmbot/bot/chattext"
+)
 
 func TestClipText(t *testing.T) {
 	tests := []struct {
@@ -66,8 +45,8 @@ func TestClipText(t *testing.T) {
 			if got != tt.want || cut != tt.wantCut {
 				t.Errorf("clipText(%q, %d, %v) = %q, %v, want %q, %v", tt.s, tt.max, tt.esc, got, cut, tt.want, tt.wantCut)
 			}
-			if textWidth(got) > max(tt.max, 0) {
-				t.Errorf("clipText(%q, %d) is %d wide", tt.s, tt.max, textWidth(got))
+			if chattext.Width(got) > max(tt.max, 0) {
+				t.Errorf("clipText(%q, %d) is %d wide", tt.s, tt.max, chattext.Width(got))
 			}
 			if !utf8.ValidString(got) {
 				t.Errorf("clipText(%q, %d) = %q is not valid UTF-8", tt.s, tt.max, got)
@@ -80,16 +59,16 @@ func TestClipText(t *testing.T) {
 // result fits, is valid UTF-8 and never ends inside an escape sequence.
 func TestClipTextEveryLength(t *testing.T) {
 	s := "a&<b>é😀👩\u200d💻🇫🇷 &amp; <@U1> \u0645\u0631\u062d\u0628\u0627 z"
-	full := textWidth(escapeMrkdwn(s))
+	full := chattext.Width(escapeMrkdwn(s))
 	for n := 0; n <= full+1; n++ {
 		got, cut := clipText(s, n, true)
-		if textWidth(got) > n || !utf8.ValidString(got) {
-			t.Fatalf("clipText(s, %d) = %q (%d wide)", n, got, textWidth(got))
+		if chattext.Width(got) > n || !utf8.ValidString(got) {
+			t.Fatalf("clipText(s, %d) = %q (%d wide)", n, got, chattext.Width(got))
 		}
 		if cut != (n < full) {
 			t.Errorf("clipText(s, %d) cut = %v", n, cut)
 		}
-		body := strings.TrimSuffix(got, ellipsis)
+		body := strings.TrimSuffix(got, chattext.Ellipsis)
 		if i := strings.LastIndex(body, "&"); i >= 0 {
 			rest := body[i:]
 			if !strings.HasPrefix(rest, "&amp;") && !strings.HasPrefix(rest, "&lt;") && !strings.HasPrefix(rest, "&gt;") {
@@ -183,7 +162,7 @@ func TestList(t *testing.T) {
 			var last string
 			for _, blk := range blks {
 				s := blk.(*slackapi.SectionBlock)
-				if n := textWidth(s.Text.Text); n > MaxSectionText || n == 0 {
+				if n := chattext.Width(s.Text.Text); n > MaxSectionText || n == 0 {
 					t.Errorf("section is %d wide", n)
 				}
 				last = s.Text.Text

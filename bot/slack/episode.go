@@ -1,11 +1,9 @@
 package slack
 
 import (
-	"strconv"
-	"strings"
-
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
 )
@@ -13,7 +11,7 @@ import (
 // title is an episode's title on one line, never empty. The number is not in
 // it: the context line under it shows it.
 func (b *builder) title(ep feeds.Episode) string {
-	if t := oneLine(ep.Title); t != "" {
+	if t := chattext.Line(ep.Title); t != "" {
 		return t
 	}
 	return b.S(commands.MsgUntitled)
@@ -34,8 +32,8 @@ func (b *builder) titleLine(ep feeds.Episode, max int) string {
 	t := b.title(ep)
 	if u, ok := episodeURL(ep); ok {
 		// The link is worth a shorter title, not a title cut to nothing.
-		over := textWidth("*<" + u + "|>*")
-		if max-over >= min(textWidth(escapeMrkdwn(t)), 40) {
+		over := chattext.Width("*<" + u + "|>*")
+		if max-over >= min(chattext.Width(escapeMrkdwn(t)), 40) {
 			return boldText(mrkdwnLink(u, t, min(max, over+maxTitle)-2))
 		}
 	}
@@ -46,17 +44,7 @@ func (b *builder) titleLine(ep feeds.Episode, max int) string {
 // meta is the line under an episode's title: "28 April 2022 · 1h03 · #17",
 // and its chapter count when chapters is set.
 func (b *builder) meta(ep feeds.Episode, chapters bool) string {
-	parts := []string{b.msgs.Date(b.lang, ep.Published.UTC())}
-	if ep.DurationSeconds > 0 {
-		parts = append(parts, b.msgs.Duration(b.lang, ep.DurationSeconds))
-	}
-	if ep.Number > 0 {
-		parts = append(parts, "#"+strconv.Itoa(ep.Number))
-	}
-	if n := len(ep.Notes.Chapters); chapters && n > 0 {
-		parts = append(parts, b.S("Chapters: %s", strconv.Itoa(n)))
-	}
-	return escapeMrkdwn(strings.Join(parts, " · "))
+	return escapeMrkdwn(chattext.Meta(b.msgs, b.lang, ep, chapters))
 }
 
 // item renders an episode as one entry of a list (a summary, a digest, a
@@ -72,17 +60,17 @@ func (b *builder) item(ep feeds.Episode, extra func(max int) string, btns []comm
 	}
 	room := min(MaxSectionText, allow.chars-widthOf(acts))
 	meta := b.meta(ep, false)
-	title := b.titleLine(ep, min(maxTitle+maxLinkURL, room-textWidth(meta)-1))
+	title := b.titleLine(ep, min(maxTitle+maxLinkURL, room-chattext.Width(meta)-1))
 	if title == "" || allow.blocks < 1 {
 		return nil
 	}
 	text := title + "\n" + meta
 	if extra != nil {
-		if x := extra(room - textWidth(text) - 1); x != "" {
+		if x := extra(room - chattext.Width(text) - 1); x != "" {
 			text += "\n" + x
 		}
 	}
-	if textWidth(text) > room {
+	if chattext.Width(text) > room {
 		text = title // the meta line did not fit either
 	}
 	return append([]slackapi.Block{sectionBlock(text)}, acts...)
@@ -99,7 +87,7 @@ func widthOf(blks []slackapi.Block) int {
 // noteExtra returns an extra for item: plain text s on one line, escaped and cut.
 func noteExtra(s string, limit int) func(max int) string {
 	return func(max int) string {
-		out, _ := clipText(oneLine(s), min(max, limit), true)
+		out, _ := clipText(chattext.Line(s), min(max, limit), true)
 		return out
 	}
 }
@@ -160,7 +148,7 @@ func (c *cardWriter) add(blk slackapi.Block) bool {
 // those the episode has; each writes within the share it is given.
 func (c *cardWriter) bodies(ep feeds.Episode) []func(budget) {
 	var out []func(budget)
-	if s := cleanText(ep.Notes.Summary); s != "" {
+	if s := chattext.Clean(ep.Notes.Summary); s != "" {
 		out = append(out, func(share budget) {
 			text, cut := clipText(s, min(maxSummary, share.chars), true)
 			c.cut = c.cut || cut

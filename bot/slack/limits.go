@@ -3,7 +3,7 @@ package slack
 // Slack's Block Kit limits (docs/platform-contract.md A5, A6). A payload past any
 // of them is rejected whole (invalid_blocks, msg_blocks_too_long), and a rejected
 // announcement is a lost one: the renderer keeps every payload within them,
-// whatever a feed or a user wrote. Lengths are in UTF-16 units (textWidth),
+// whatever a feed or a user wrote. Lengths are in UTF-16 units (chattext.Width),
 // measured after escaping.
 const (
 	MaxBlocks         = 50   // blocks in one message

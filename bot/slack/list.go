@@ -5,6 +5,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
 )
@@ -31,10 +32,10 @@ func (b *builder) list(groups []listGroup, total int, allow budget) ([]slackapi.
 			return sectionBlocks(texts), shown
 		}
 	}
-	texts, shown := fillSections(groups, allow, textWidth("\n"+b.more(total)))
+	texts, shown := fillSections(groups, allow, chattext.Width("\n"+b.more(total)))
 	if shown < total {
 		if len(texts) == 0 {
-			if allow.blocks < 1 || textWidth(b.more(total)) > allow.chars {
+			if allow.blocks < 1 || chattext.Width(b.more(total)) > allow.chars {
 				return nil, 0
 			}
 			texts = []string{b.more(total)}
@@ -58,12 +59,12 @@ func fillSections(groups []listGroup, allow budget, reserve int) (texts []string
 			if head != "" {
 				head += "\n"
 			}
-			text, n := fitLines(rest, min(MaxSectionText, allow.chars)-reserve-textWidth(head))
+			text, n := fitLines(rest, min(MaxSectionText, allow.chars)-reserve-chattext.Width(head))
 			if n == 0 {
 				return texts, shown
 			}
 			texts = append(texts, head+text)
-			allow.spend(1, textWidth(head+text))
+			allow.spend(1, chattext.Width(head+text))
 			shown += n
 			rest = rest[n:]
 		}
@@ -87,7 +88,7 @@ func bullets(items []string) []string {
 		if len(out) == maxItems {
 			break
 		}
-		if s, _ := clipText(oneLine(it), maxBullet, true); s != "" {
+		if s, _ := clipText(chattext.Line(it), maxBullet, true); s != "" {
 			out = append(out, "• "+s)
 		}
 	}
@@ -111,7 +112,7 @@ func (b *builder) linkGroups(links []feeds.Link) ([]listGroup, int) {
 		if shown == maxItems {
 			continue
 		}
-		s := strings.TrimRight(oneLine(l.Section), " :")
+		s := strings.TrimRight(chattext.Line(l.Section), " :")
 		i, seen := index[s]
 		if !seen {
 			title := s
@@ -123,7 +124,7 @@ func (b *builder) linkGroups(links []feeds.Link) ([]listGroup, int) {
 			index[s] = i
 			groups = append(groups, listGroup{title: boldText(t)})
 		}
-		if lk := mrkdwnLink(u, l.Text, maxBullet+textWidth(u)); lk != "" {
+		if lk := mrkdwnLink(u, l.Text, maxBullet+chattext.Width(u)); lk != "" {
 			groups[i].lines = append(groups[i].lines, "• "+lk)
 			shown++
 		}

@@ -5,12 +5,14 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pmbot/pmbot/bot/chattext"
 )
 
 // Feed content is data (DESIGN.md, promise 3). Every string from a feed or a
-// user goes through clean (or line) and then escape before it reaches mrkdwn;
-// the only markup in a payload is what this package writes: bold, line breaks,
-// bullets, and links to URLs that safeURL accepted.
+// user goes through chattext.Clean (or chattext.Line) and then escape before
+// it reaches mrkdwn; the only markup in a payload is what this package
+// writes: bold, line breaks, bullets, and links to URLs that safeURL accepted.
 
 // mrkdwnEscaper replaces Slack's three control characters, and only them
 // (contract A7): escaped, "<!channel>" or "<@U123>" are shown, not acted on.
@@ -18,86 +20,6 @@ var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // escapeMrkdwn makes plain text literal in mrkdwn.
 func escapeMrkdwn(s string) string { return mrkdwnEscaper.Replace(s) }
-
-// cleanText makes feed or user text fit to show: invalid UTF-8, control characters
-// and invisible formatting characters are dropped, tabs become spaces, runs of
-// blank lines collapse to one and the ends are trimmed. Bidirectional
-// overrides and isolates go: they can reverse what follows them, our own words
-// and links included ("\u202eexe.txt"). Right-to-left letters stay, and so do
-// the joiners and marks that emoji sequences and right-to-left scripts need.
-func cleanText(s string) string {
-	s, more := bounded(s)
-	var b strings.Builder
-	newlines := 0
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\u2028' || r == '\u2029':
-			newlines++
-			continue
-		case r == '\t':
-			r = ' '
-		case !showable(r):
-			continue
-		}
-		if newlines > 0 && b.Len() > 0 {
-			b.WriteString("\n\n"[:min(newlines, 2)])
-		}
-		newlines = 0
-		b.WriteRune(r)
-	}
-	if more {
-		return trimLines(b.String()) + ellipsis
-	}
-	return trimLines(b.String())
-}
-
-// maxInput is the most of one string the renderer reads: far more than any
-// block shows, so that a feed's megabyte of notes costs no more to render
-// than a page of them.
-const maxInput = 64 << 10
-
-// bounded returns s cut to maxInput bytes at a character boundary, and
-// whether it was cut.
-func bounded(s string) (string, bool) {
-	if len(s) <= maxInput {
-		return s, false
-	}
-	end := maxInput
-	for end > 0 && !utf8.RuneStart(s[end]) {
-		end--
-	}
-	return s[:end], true
-}
-
-// showable reports whether r may be shown: not a control character, not the
-// replacement character of invalid input, not an invisible format character
-// other than those text needs.
-func showable(r rune) bool {
-	switch {
-	case r == unicode.ReplacementChar || unicode.IsControl(r):
-		return false
-	case r == zwj, r == '\u200c', // joiners: emoji sequences, Persian
-		r == '\u200e', r == '\u200f', r == '\u061c', // directional marks: they reorder nothing
-		r >= 0xe0020 && r <= 0xe007f: // tags: subdivision flags
-		return true
-	}
-	return !unicode.Is(unicode.Cf, r)
-}
-
-// trimLines trims s and the spaces that end its lines.
-func trimLines(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
-	}
-	return strings.Join(lines, "\n")
-}
-
-// oneLine is clean text on one line: line breaks and runs of spaces become one
-// space. Titles, labels and list items are lines.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(cleanText(s)), " ")
-}
 
 // safeURL returns u if it is a link we may write: http or https, with a host,
 // no user name (https://trusted.example@evil.example reads as trusted), and no
@@ -126,7 +48,7 @@ func safeURL(u string) (string, bool) {
 		return "", false
 	}
 	u = percentEncode(u)
-	if textWidth(u) > MaxURL {
+	if chattext.Width(u) > MaxURL {
 		return "", false
 	}
 	return u, true
@@ -161,7 +83,7 @@ func ascii(s string) bool {
 // linkURL is u when it is safe and short enough to link or put on a button.
 func linkURL(u string) (string, bool) {
 	u, ok := safeURL(u)
-	if !ok || textWidth(u) > maxLinkURL {
+	if !ok || chattext.Width(u) > maxLinkURL {
 		return "", false
 	}
 	return u, true
@@ -172,8 +94,8 @@ func linkURL(u string) (string, bool) {
 // short label does not fit. The label loses its "|", which Slack would read as
 // the end of the URL.
 func mrkdwnLink(u, label string, max int) string {
-	over := textWidth("<" + u + "|>")
-	label = oneLine(strings.ReplaceAll(label, "|", " "))
+	over := chattext.Width("<" + u + "|>")
+	label = chattext.Line(strings.ReplaceAll(label, "|", " "))
 	if label == "" {
 		label = u
 	}

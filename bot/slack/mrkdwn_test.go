@@ -3,6 +3,8 @@ package slack
 import (
 	"strings"
 	"testing"
+
+	"github.com/pmbot/pmbot/bot/chattext"
 )
 
 func TestEscapeMrkdwn(t *testing.T) {
@@ -19,29 +21,6 @@ func TestEscapeMrkdwn(t *testing.T) {
 		if got := escapeMrkdwn(tt.in); got != tt.want {
 			t.Errorf("escapeMrkdwn(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-	}
-}
-
-func TestCleanText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"  a\tb  ", "a b"},
-		{"a\n\n\n\n\nb", "a\n\nb"},
-		{"a  \nb", "a\nb"},
-		{"\u202eevil\u202c txt", "evil txt"},
-		{"\u2066iso\u2069", "iso"},
-		{"x\x00y\x07z\x1b[31m", "xyz[31m"},
-		{"bad \xff utf8", "bad  utf8"},
-		{"zero\u200bwidth", "zerowidth"},
-		{"👩\u200d💻 keeps its joiner", "👩\u200d💻 keeps its joiner"},
-		{"עברית \u200fمرحبا", "עברית \u200fمرحبا"},
-	}
-	for _, tt := range tests {
-		if got := cleanText(tt.in); got != tt.want {
-			t.Errorf("cleanText(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-	if got := oneLine("a\n\nb   c\r\n"); got != "a b c" {
-		t.Errorf("oneLine = %q", got)
 	}
 }
 
@@ -100,8 +79,8 @@ func TestMrkdwnLink(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("mrkdwnLink(%q, %q, %d) = %q, want %q", tt.url, tt.label, tt.max, got, tt.want)
 		}
-		if textWidth(got) > tt.max {
-			t.Errorf("mrkdwnLink(%q, %q, %d) is %d wide", tt.url, tt.label, tt.max, textWidth(got))
+		if chattext.Width(got) > tt.max {
+			t.Errorf("mrkdwnLink(%q, %q, %d) is %d wide", tt.url, tt.label, tt.max, chattext.Width(got))
 		}
 	}
 }
@@ -121,16 +100,5 @@ func TestActionOf(t *testing.T) {
 		if got := ActionOf(id); got != want {
 			t.Errorf("ActionOf(%q) = %q, want %q", id, got, want)
 		}
-	}
-}
-
-func TestCleanTextBounded(t *testing.T) {
-	huge := strings.Repeat("é", maxInput) // twice maxInput in bytes
-	got := cleanText(huge)
-	if !strings.HasSuffix(got, ellipsis) || len(got) > maxInput+len(ellipsis) {
-		t.Errorf("cleanText of %d bytes gave %d bytes ending %q", len(huge), len(got), got[len(got)-6:])
-	}
-	if s, cut := bounded("short"); s != "short" || cut {
-		t.Errorf("bounded(short) = %q, %v", s, cut)
 	}
 }

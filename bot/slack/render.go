@@ -7,6 +7,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 )
 
@@ -171,7 +172,7 @@ func (b *builder) cardsWithin(items []bot.Item, allow budget) {
 // paragraph adds plain text s as a section, cut to one k-th of what is left
 // (and to maxSummary); nothing when s is empty.
 func (b *builder) paragraph(s string, k int) {
-	if s = cleanText(s); s != "" {
+	if s = chattext.Clean(s); s != "" {
 		text, _ := clipText(s, min(maxSummary, b.room.share(k).chars), true)
 		b.add(sectionBlock(text))
 	}
@@ -181,7 +182,7 @@ func (b *builder) paragraph(s string, k int) {
 // its fallback.
 func (b *builder) finish(fallbackText string) []slackapi.Block {
 	if len(b.blocks)+len(b.tail) == 0 {
-		text, _ := clipText(oneLine(fallbackText), MaxSectionText, true)
+		text, _ := clipText(chattext.Line(fallbackText), MaxSectionText, true)
 		if text == "" {
 			text = escapeMrkdwn(b.S(commands.MsgUntitled))
 		}
@@ -194,11 +195,11 @@ func (b *builder) finish(fallbackText string) []slackapi.Block {
 // cut to MaxFallback.
 func fallback(texts ...string) string {
 	for _, t := range texts {
-		if s, _ := clipText(oneLine(t), MaxFallback, true); s != "" {
+		if s, _ := clipText(chattext.Line(t), MaxFallback, true); s != "" {
 			return s
 		}
 	}
-	return ellipsis
+	return chattext.Ellipsis
 }
 
 func firstTitle(items []bot.Item) string {
@@ -212,7 +213,7 @@ func firstTitle(items []bot.Item) string {
 // extra(i) writes under it (extra may be nil), then "… and N more" for the
 // items left out: more of them before, and any that did not fit.
 func (b *builder) itemsWithin(items []bot.Item, extra func(i int) func(int) string, more int, allow budget) {
-	allow.spend(1, textWidth(b.more(len(items)+more))) // kept for the "more" line
+	allow.spend(1, chattext.Width(b.more(len(items)+more))) // kept for the "more" line
 	shown := 0
 	for i, it := range items {
 		var x func(int) string

@@ -1,13 +1,10 @@
 package slack
 
 import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
-
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/feeds"
 )
@@ -130,36 +127,14 @@ func (b *builder) hits(hits []commands.Hit, allow budget) {
 // our marks.
 func snippet(h commands.Hit, max int) string {
 	if len(h.Snippet) == 0 {
-		s, _ := clipText(oneLine(h.Episode.Notes.Summary), max, true)
+		s, _ := clipText(chattext.Line(h.Episode.Notes.Summary), max, true)
 		return s
 	}
-	var b strings.Builder
-	used, spaced := 0, false
-	for i, f := range h.Snippet {
-		text := oneLine(f.Text)
-		if text == "" {
-			spaced = spaced || f.Text != ""
-			continue
-		}
-		sep := ""
-		if used > 0 && (spaced || startsSpaced(f.Text)) {
-			sep = " "
-		}
+	return chattext.Snippet(h.Snippet, max, func(p chattext.Piece) (string, bool) {
 		// Slack reads "*" as bold only away from letters: a match glued to a
 		// word is shown plain rather than with stray stars.
-		match := f.Match && (used == 0 || sep != "") && !gluedToNext(h.Snippet[i+1:], f.Text)
-		piece, cut := snippetPiece(text, match, max-used-len(sep))
-		if piece == "" {
-			break
-		}
-		b.WriteString(sep + piece)
-		used += len(sep) + textWidth(piece)
-		if cut {
-			break
-		}
-		spaced = endsSpaced(f.Text)
-	}
-	return b.String()
+		return snippetPiece(p.Text, p.Match && !p.Glued, p.Room)
+	})
 }
 
 // snippetPiece is one fragment's text within max, escaped, in bold when match
@@ -172,31 +147,6 @@ func snippetPiece(text string, match bool, max int) (string, bool) {
 	return boldText(s), cut
 }
 
-// gluedToNext reports whether the fragment after one ending like text starts
-// right against it, with no space between.
-func gluedToNext(rest []commands.Fragment, text string) bool {
-	if endsSpaced(text) {
-		return false
-	}
-	for _, f := range rest {
-		if f.Text == "" {
-			continue
-		}
-		return !startsSpaced(f.Text)
-	}
-	return false
-}
-
-func startsSpaced(s string) bool {
-	r, _ := utf8.DecodeRuneInString(s)
-	return unicode.IsSpace(r)
-}
-
-func endsSpaced(s string) bool {
-	r, _ := utf8.DecodeLastRuneInString(s)
-	return unicode.IsSpace(r)
-}
-
 // fields renders name/value pairs as section fields ("*Name*\nValue"), ten to
 // a section, at most maxItems, within allow; "… and N more" follows in a
 // context line when some are left out. Each field gets an equal share of the
@@ -204,7 +154,7 @@ func endsSpaced(s string) bool {
 // many cut to nothing.
 func (b *builder) fields(fs []commands.Field, allow budget) []slackapi.Block {
 	const minField = 200
-	allow.spend(1, textWidth(b.more(len(fs)))) // kept for the "more" line
+	allow.spend(1, chattext.Width(b.more(len(fs)))) // kept for the "more" line
 	var out []slackapi.Block
 	var cur []*slackapi.TextBlockObject
 	flush := func() {
@@ -215,7 +165,7 @@ func (b *builder) fields(fs []commands.Field, allow budget) []slackapi.Block {
 	}
 	shown := 0
 	for i, f := range fs {
-		if oneLine(f.Name) == "" && oneLine(f.Value) == "" {
+		if chattext.Line(f.Name) == "" && chattext.Line(f.Value) == "" {
 			shown++ // nothing to show is not left out
 			continue
 		}
@@ -230,7 +180,7 @@ func (b *builder) fields(fs []commands.Field, allow budget) []slackapi.Block {
 		if len(cur) == 0 {
 			allow.spend(1, 0)
 		}
-		allow.spend(0, textWidth(text))
+		allow.spend(0, chattext.Width(text))
 		cur = append(cur, mrkdwnText(text))
 		shown++
 		if len(cur) == MaxFields {
@@ -247,7 +197,7 @@ func (b *builder) fields(fs []commands.Field, allow budget) []slackapi.Block {
 // field is one field's mrkdwn within max: its name in bold over its value.
 // The name gets up to half the room, the value the rest.
 func (b *builder) field(f commands.Field, max int) string {
-	name, value := oneLine(f.Name), oneLine(f.Value)
+	name, value := chattext.Line(f.Name), chattext.Line(f.Value)
 	if name == "" {
 		v, _ := clipText(value, min(maxValue, max), true)
 		return v
@@ -259,7 +209,7 @@ func (b *builder) field(f commands.Field, max int) string {
 	if value == "" {
 		return boldText(n)
 	}
-	v, _ := clipText(value, min(maxValue, max-textWidth(n)-3), true)
+	v, _ := clipText(value, min(maxValue, max-chattext.Width(n)-3), true)
 	if v == "" {
 		return boldText(n)
 	}

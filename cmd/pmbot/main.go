@@ -271,31 +271,28 @@ type command struct {
 // globalFlags apply to every command.
 var globalFlags = []string{"config", "db", "feed", "log-level"}
 
-var commandTable map[string]command
+// episodeArg says what the commands about one episode take.
+const episodeArg = "an episode: a number, `latest`, or words of its title"
 
-func init() {
-	// Built in init: the help command prints the table's usage, which refers to
-	// commandTable itself.
-	episodeArg := "an episode: a number, `latest`, or words of its title"
-	commandTable = map[string]command{
-		"run":          {run: cmdRun},
-		"poll":         {run: cmdPoll, flags: []string{"once", "json"}},
-		"check-config": {run: cmdCheckConfig},
-		"version":      {run: cmdVersion},
-		"help": {run: func(_ context.Context, _ cli, _ io.Reader, stdout, _ io.Writer, _ []string) error {
-			_, err := io.WriteString(stdout, usage)
-			return err
-		}, maxArgs: -1},
-		"search":    {run: runQuery, minArgs: 1, maxArgs: -1, needs: "words to look for, like `search bgp`", flags: []string{"json", "limit"}},
-		"episode":   {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
-		"takeaways": {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
-		"chapters":  {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
-		"links":     {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
-		"latest":    {run: runQuery, maxArgs: 1, flags: []string{"json"}},
-		"random":    {run: runQuery, flags: []string{"json"}},
-		"digest":    {run: runQuery, flags: []string{"json", "since"}},
-		"preview":   {run: cmdPreview, flags: previewFlagNames},
-	}
+// commandTable is every CLI command: what runs it and what it accepts.
+var commandTable = map[string]command{
+	"run":          {run: cmdRun},
+	"poll":         {run: cmdPoll, flags: []string{"once", "json"}},
+	"check-config": {run: cmdCheckConfig},
+	"version":      {run: cmdVersion},
+	"help": {run: func(_ context.Context, _ cli, _ io.Reader, stdout, _ io.Writer, _ []string) error {
+		_, err := io.WriteString(stdout, usage)
+		return err
+	}, maxArgs: -1},
+	"search":    {run: runQuery, minArgs: 1, maxArgs: -1, needs: "words to look for, like `search bgp`", flags: []string{"json", "limit"}},
+	"episode":   {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
+	"takeaways": {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
+	"chapters":  {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
+	"links":     {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
+	"latest":    {run: runQuery, maxArgs: 1, flags: []string{"json"}},
+	"random":    {run: runQuery, flags: []string{"json"}},
+	"digest":    {run: runQuery, flags: []string{"json", "since"}},
+	"preview":   {run: cmdPreview, flags: previewFlagNames},
 }
 
 // check refuses a command line the command cannot take, before anything is opened,

@@ -36,7 +36,8 @@ func (p *previewFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.command, "command", "", "")
 }
 
-// checkPreview refuses a preview that does not say, once, what to show where.
+// checkPreview refuses a preview that does not say, once, what to show where
+// (checkArgs calls it with the other commands' checks).
 func checkPreview(c cli) error {
 	switch c.preview.platform {
 	case "slack", "discord":
@@ -64,17 +65,11 @@ func checkPreview(c cli) error {
 // command's reply (Slack's chat.postMessage or response; Discord's Create
 // Message), without credentials or a connection.
 func cmdPreview(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
-	if err := checkPreview(c); err != nil {
-		return err
-	}
-	a, err := openApp(ctx, c, io.Discard, stderr, env, needs{search: true, quiet: true, readOnly: true})
+	a, err := openQuery(ctx, c, stderr, env)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if err := a.ensureLoaded(ctx); err != nil {
-		return err
-	}
 	var p interface{ Preview() ([]byte, error) }
 	if c.preview.command != "" {
 		req := commands.Request{UserID: "U0PREVIEW", ChannelID: "C0PREVIEW", Platform: c.preview.platform, ChannelLanguage: a.cfg.Language}

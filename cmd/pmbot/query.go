@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,8 +46,8 @@ func checkArgs(c cli) error {
 		if q == "" {
 			return usageError{"search needs words to look for, like `search bgp`"}
 		}
-		if n := utf8.RuneCountInString(q); n > maxQuery {
-			return usageError{fmt.Sprintf("that search is too long (%d characters; the limit is %d)", n, maxQuery)}
+		if n := utf8.RuneCountInString(q); n > commands.MaxQuery {
+			return usageError{fmt.Sprintf("that search is too long (%d characters; the limit is %d)", n, commands.MaxQuery)}
 		}
 	case "episode", "takeaways", "chapters", "links":
 		if len(c.args) > 1 && !slices.ContainsFunc(c.args, func(a string) bool { return !commands.IsNumber(a) }) {
@@ -56,10 +55,12 @@ func checkArgs(c cli) error {
 		}
 	case "latest":
 		if len(c.args) == 1 {
-			if _, err := latestCount(c.args[0]); err != nil {
+			if _, _, err := latestCount(c.args[0]); err != nil {
 				return err
 			}
 		}
+	case "preview":
+		return checkPreview(c)
 	case "digest":
 		if c.since != "" {
 			if _, err := parseSince(c.since); err != nil {
@@ -70,37 +71,37 @@ func checkArgs(c cli) error {
 	return nil
 }
 
-// maxQuery is the longest search, in characters, as in chat.
-const maxQuery = 200
-
-// maxLatest is the most episodes `latest` shows, as in chat.
-const maxLatest = 10
-
-// latestCount reads `latest`'s argument: a number of episodes, at least 1; one
-// too large to read counts as more than maxLatest.
-func latestCount(arg string) (int, error) {
-	s := strings.TrimPrefix(strings.TrimSpace(arg), "#")
-	v, err := strconv.Atoi(s)
-	switch {
-	case err == nil && v >= 1:
-		return v, nil
-	case commands.IsNumber(s) && !strings.HasPrefix(s, "-") && strings.Trim(s, "0") != "":
-		return maxLatest + 1, nil
+// latestCount reads `latest`'s argument as chat does (commands.LatestCount).
+func latestCount(arg string) (n int, capped bool, err error) {
+	n, capped, ok := commands.LatestCount(arg)
+	if !ok {
+		return 0, false, usageError{fmt.Sprintf("latest takes a number of episodes, like `latest 3`; %q is not one", clip(arg, 20))}
 	}
-	return 0, usageError{fmt.Sprintf("latest takes a number of episodes, like `latest 3`; %q is not one", clip(arg, 20))}
+	return n, capped, nil
+}
+
+// openQuery opens the app for a command that answers from the stored episodes
+// (read-only when it can be), once every feed was read.
+func openQuery(ctx context.Context, c cli, stderr io.Writer, env []string) (*app, error) {
+	a, err := openApp(ctx, c, io.Discard, stderr, env, needs{search: true, quiet: true, readOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.ensureLoaded(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
 // runQuery opens the app, makes sure its feeds were read, and answers the command.
 func runQuery(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.Writer, env []string) error {
 	q := queries[c.command]
-	a, err := openApp(ctx, c, io.Discard, stderr, env, needs{search: true, quiet: true, readOnly: true})
+	a, err := openQuery(ctx, c, stderr, env)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if err := a.ensureLoaded(ctx); err != nil {
-		return err
-	}
 	if c.json {
 		v, err := q.json(ctx, a, c)
 		var empty emptyResult
@@ -149,11 +150,11 @@ func episodeQuery(toJSON func(feeds.Episode) any) func(context.Context, *app, cl
 func latestQuery(ctx context.Context, a *app, c cli) (any, error) {
 	n := 1
 	if len(c.args) > 0 {
-		n, _ = latestCount(c.args[0]) // checked by checkArgs
-	}
-	if n > maxLatest {
-		a.notef("latest shows at most %d episodes", maxLatest)
-		n = maxLatest
+		var capped bool
+		n, capped, _ = latestCount(c.args[0]) // checked by checkArgs
+		if capped {
+			a.notef("latest shows at most %d episodes", commands.MaxLatest)
+		}
 	}
 	eps, err := a.catalog().Latest(ctx, n)
 	if err != nil {
