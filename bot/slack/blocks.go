@@ -52,7 +52,8 @@ func mrkdwnText(s string) *slackapi.TextBlockObject {
 }
 
 // plainText is a plain_text object, which Slack shows as written (with
-// :emoji: codes): it needs no escaping, only a length limit.
+// :emoji: codes): it needs no escaping, only a length limit, and feed text in it
+// goes through defuse.
 func plainText(s string) *slackapi.TextBlockObject {
 	emoji := true
 	return &slackapi.TextBlockObject{Type: slackapi.PlainTextType, Text: s, Emoji: &emoji}
@@ -190,7 +191,7 @@ func (b *builder) done() []slackapi.Block {
 
 // header adds a header block with plain text s; nothing when s is empty.
 func (b *builder) header(s string) {
-	if h, _ := clipText(chattext.Line(s), MaxHeaderText, false); h != "" {
+	if h, _ := clipText(defuse(chattext.Line(s)), MaxHeaderText, false); h != "" {
 		b.add(slackapi.NewHeaderBlock(plainText(h)))
 	}
 }
@@ -206,7 +207,7 @@ func (b *builder) id(kind string) string {
 // command is too long for a value (a cut command line would run another
 // command).
 func (b *builder) button(btn commands.Button) *slackapi.ButtonBlockElement {
-	label := chattext.Line(btn.Label)
+	label := defuse(chattext.Line(btn.Label))
 	if u, ok := linkURL(btn.URL); ok {
 		if label == "" {
 			label = b.S(commands.MsgMore)
@@ -226,7 +227,7 @@ func (b *builder) button(btn commands.Button) *slackapi.ButtonBlockElement {
 		return nil
 	}
 	if label == "" {
-		label = cmd
+		label = defuse(cmd)
 	}
 	text, _ := clipText(label, MaxButtonText, false)
 	return slackapi.NewButtonBlockElement(b.id(ActionCommand), cmd, plainText(text))

@@ -180,6 +180,12 @@ func (c *payloadChecker) textObject(where string, v any, kind string, max int) {
 		if strings.ContainsRune(text, '\n') {
 			c.errorf("%s: line break in plain text", where)
 		}
+		// Nor anything that reads as mention syntax, should a client parse it.
+		for _, m := range []string{"<!", "<@", "<#"} {
+			if strings.Contains(text, m) {
+				c.errorf("%s: %q in plain text", where, m)
+			}
+		}
 		c.characters(where, text)
 	}
 }

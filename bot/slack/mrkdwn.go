@@ -114,3 +114,11 @@ func boldText(s string) string {
 	}
 	return "*" + s + "*"
 }
+
+// defuse puts a zero-width space after every "<" of plain text. Slack shows
+// plain_text as written, so "<!channel>" in a header pings no one; but should a
+// client ever read mention syntax there, this keeps feed text from becoming one,
+// as the Discord renderer does. It is invisible, and counted in every limit.
+func defuse(s string) string {
+	return strings.ReplaceAll(s, "<", "<\u200b")
+}
