@@ -150,6 +150,9 @@ type Option struct {
 	Required    bool
 	// Min and Max bound an OptionInteger.
 	Min, Max int
+	// Suggest offers episodes as the argument is typed (Discord's autocomplete),
+	// as every OptionEpisode does; for words, the words typed come first.
+	Suggest bool
 }
 
 // Deadlines of Dispatch. An adapter waits QuickReply for a reply that is not Slow
@@ -185,6 +188,18 @@ type Router struct {
 	msgs     *Messages
 	commands []Command
 	byName   map[string]*Command
+	// suggestEpisodes backs Suggest; nil when the router has no catalogue.
+	suggestEpisodes func(ctx context.Context, typed string) ([]Choice, error)
+}
+
+// Suggest suggests episodes for an episode argument (or search words) as they are
+// typed, as SuggestEpisodes does over the router's catalogue and search; none
+// when the router has no catalogue.
+func (r *Router) Suggest(ctx context.Context, typed string) ([]Choice, error) {
+	if r.suggestEpisodes == nil {
+		return nil, nil
+	}
+	return r.suggestEpisodes(ctx, typed)
 }
 
 // NewRouter returns a router over the given commands, adding "help". prefix is the

@@ -28,7 +28,13 @@ func New(prefix string, deps Deps) *Router {
 	h := newHandlers(deps)
 	cmds := h.episodeCommands()
 	cmds = append(cmds, h.channelCommands()...)
-	return NewRouter(prefix, cmds)
+	r := NewRouter(prefix, cmds)
+	if deps.Catalog != nil {
+		r.suggestEpisodes = func(ctx context.Context, typed string) ([]Choice, error) {
+			return SuggestEpisodes(ctx, deps.Catalog, deps.Search, typed)
+		}
+	}
+	return r
 }
 
 // EpisodeCommands returns the question commands over a catalogue alone (search by
@@ -74,7 +80,7 @@ func (h *handlers) episodeCommands() []Command {
 		{
 			Name:        "search",
 			French:      "chercher",
-			Options:     []Option{{Name: "words", French: "mots", Description: "Words to look for, in French or English.", Kind: OptionText, Required: true}},
+			Options:     []Option{{Name: "words", French: "mots", Description: "Words to look for, in French or English.", Kind: OptionText, Required: true, Suggest: true}},
 			Aliases:     []string{"find", "cherche", "chercher", "recherche"},
 			Usage:       "search <words>",
 			Description: "Find episodes by title, notes, takeaways and links.",

@@ -115,6 +115,9 @@ type Subscription struct {
 	Digest Digest `yaml:"digest"`
 	// Topics optionally restrict announcements to matching episodes (not used yet).
 	Topics []string `yaml:"topics"`
+	// Thread opens a discussion thread under each announcement (Discord text
+	// channels; in a forum every announcement is a post of its own anyway).
+	Thread bool `yaml:"thread"`
 }
 
 // Digest is when a subscription's digest is posted, in the channel's local time.
@@ -176,12 +179,25 @@ func (s Slack) API() string {
 }
 
 // ListenAddr is the HTTP address to serve: Listen, else DefaultListen when
-// Slack's HTTP mode needs one, else "" (nothing to serve).
+// Slack's HTTP mode or Discord's interactions endpoint needs one, else ""
+// (nothing to serve).
 func (c Config) ListenAddr() string {
-	if c.Listen == "" && c.HasSlack() && !c.Slack.SocketMode() {
+	if c.Listen == "" && ((c.HasSlack() && !c.Slack.SocketMode()) || (c.HasDiscord() && c.Discord.PublicKey != "")) {
 		return DefaultListen
 	}
 	return c.Listen
+}
+
+// DiscordThreads are the Discord channels whose subscriptions ask for a thread
+// under each announcement.
+func (c Config) DiscordThreads() map[string]bool {
+	out := make(map[string]bool)
+	for _, s := range c.Subscriptions {
+		if s.Platform == "discord" && s.Thread {
+			out[s.Channel] = true
+		}
+	}
+	return out
 }
 
 // SocketMode reports whether Slack events come through Socket Mode (an app

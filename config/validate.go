@@ -368,6 +368,9 @@ func (v *validator) subscriptions(c Config, names map[string]int) {
 			}
 		}
 		v.language(key+".language", s.Language, false)
+		if s.Thread && s.Platform != "discord" {
+			v.add(key+".thread", "is for Discord channels only; remove it")
+		}
 		v.digest(key+".digest", s.Digest)
 		for j, t := range s.Topics {
 			if strings.TrimSpace(t) == "" {

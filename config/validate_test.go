@@ -154,6 +154,9 @@ func TestValidateErrors(t *testing.T) {
 			c.Discord.BotToken = "d"
 			c.Subscriptions = []Subscription{{Platform: "discord", Channel: "general"}}
 		}, []string{`subscriptions[0].channel: is not a Discord channel id; use the number (Developer Mode on, then right-click the channel > Copy Channel ID)`}},
+		{"thread outside discord", func(c *Config) {
+			c.Subscriptions = []Subscription{{Platform: "console", Thread: true}}
+		}, []string{"subscriptions[0].thread: is for Discord channels only; remove it"}},
 		{"console channel", func(c *Config) { c.Subscriptions = []Subscription{{Platform: "console", Channel: "/dev/tty"}} },
 			[]string{`subscriptions[0].channel: "/dev/tty": the console writes to stdout or stderr`}},
 		{"cron field count", func(c *Config) {
@@ -378,6 +381,9 @@ func TestSlackAPIAndListen(t *testing.T) {
 		{Config{Slack: Slack{BotToken: "xoxb-1", AppToken: "xapp-1", APIURL: "http://proxy/api"}}, "http://proxy/api/", ""},
 		{Config{Slack: Slack{BotToken: "xoxb-1", SigningSecret: "s"}}, DefaultSlackAPIURL, ":8080"},
 		{Config{Slack: Slack{BotToken: "xoxb-1", SigningSecret: "s"}, Listen: "127.0.0.1:9000"}, DefaultSlackAPIURL, "127.0.0.1:9000"},
+		// Discord's gateway needs no address; its HTTP interactions do.
+		{Config{Discord: Discord{BotToken: "d"}}, DefaultSlackAPIURL, ""},
+		{Config{Discord: Discord{BotToken: "d", PublicKey: "k"}}, DefaultSlackAPIURL, ":8080"},
 	} {
 		if got := tt.cfg.Slack.API(); got != tt.api {
 			t.Errorf("API() = %q, want %q", got, tt.api)

@@ -3,6 +3,8 @@ package discord
 import (
 	"strings"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/pmbot/pmbot/bot/chattext"
 	"github.com/pmbot/pmbot/commands"
 )
@@ -57,6 +59,7 @@ func ParseCustomID(id string) (kind, line string, ok bool) {
 		return "", "", false
 	}
 	kind, line, found = strings.Cut(rest, ":")
+	kind, _, _ = strings.Cut(kind, keyMark) // a delivery's key rides along
 	if !found || (kind != ActionCommand && kind != ActionShare) {
 		return "", "", false
 	}
@@ -65,4 +68,81 @@ func ParseCustomID(id string) (kind, line string, ok bool) {
 		return "", "", false
 	}
 	return kind, line, true
+}
+
+// keyMark introduces a delivery's key in a custom_id: "pmbot:cmd@pmbot-d42:…".
+// Message history returns components, not nonces: the key in a button is how a
+// post is found again after a crash.
+const keyMark = "@"
+
+// keyed returns p with the delivery's key in a button's custom_id: the first
+// command button whose id still fits with it, else a "More" button (the
+// latest episodes) added for the purpose.
+func keyed(p Payload, key, lang string) Payload {
+	rows := make([]discordgo.MessageComponent, 0, len(p.Components)+1)
+	done := false
+	for _, c := range p.Components {
+		row, ok := c.(discordgo.ActionsRow)
+		if !ok {
+			rows = append(rows, c)
+			continue
+		}
+		btns := make([]discordgo.MessageComponent, len(row.Components))
+		copy(btns, row.Components)
+		for i, bc := range btns {
+			if btn, ok := bc.(discordgo.Button); ok && !done && btn.Style != discordgo.LinkButton {
+				if id, ok := withKey(btn.CustomID, key); ok {
+					btn.CustomID = id
+					btns[i] = btn
+					done = true
+				}
+			}
+		}
+		rows = append(rows, discordgo.ActionsRow{Components: btns})
+	}
+	if !done {
+		id, _ := withKey(CustomIDCommand+"latest", key)
+		label, _ := clipPlain(newBuilder(lang).S(commands.MsgMore), MaxButtonLabel)
+		btn := discordgo.Button{Label: label, Style: discordgo.SecondaryButton, CustomID: id}
+		switch last := len(rows) - 1; {
+		case last >= 0 && len(rows[last].(discordgo.ActionsRow).Components) < MaxRowButtons:
+			row := rows[last].(discordgo.ActionsRow)
+			row.Components = append(row.Components, btn)
+			rows[last] = row
+		case len(rows) < MaxActionRows:
+			rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{btn}})
+		default:
+			// Every place taken (by links): the key matters more than the
+			// last link.
+			row := rows[last].(discordgo.ActionsRow)
+			row.Components[len(row.Components)-1] = btn
+		}
+	}
+	p.Components = rows
+	return p
+}
+
+// withKey puts key into a custom_id we wrote, if it still fits.
+func withKey(id, key string) (string, bool) {
+	rest, ok := strings.CutPrefix(id, CustomIDPrefix)
+	if !ok {
+		return "", false
+	}
+	kind, line, ok := strings.Cut(rest, ":")
+	if !ok || strings.Contains(kind, keyMark) {
+		return "", false
+	}
+	out := CustomIDPrefix + kind + keyMark + key + ":" + line
+	return out, chattext.Width(out) <= MaxCustomID
+}
+
+// keyIn is the delivery key a custom_id carries, or "".
+func keyIn(id string) string {
+	rest, found := strings.CutPrefix(id, CustomIDPrefix)
+	if !found {
+		return ""
+	}
+	kind, _, _ := strings.Cut(rest, ":")
+	_, key, _ := strings.Cut(kind, keyMark)
+	return key
 }

@@ -78,6 +78,7 @@ func option(r *commands.Router, o commands.Option) *discordgo.ApplicationCommand
 		opt.Autocomplete = true
 	case commands.OptionText:
 		opt.MaxLength = commands.MaxQuery
+		opt.Autocomplete = o.Suggest
 	case commands.OptionInteger:
 		opt.Type = discordgo.ApplicationCommandOptionInteger
 		lo := float64(o.Min)

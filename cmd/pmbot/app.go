@@ -11,6 +11,7 @@ import (
 
 	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/bot/console"
+	"github.com/pmbot/pmbot/bot/discord"
 	"github.com/pmbot/pmbot/bot/slack"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/config"
@@ -32,6 +33,7 @@ type app struct {
 	console    *console.Adapter
 	// slack is nil when Slack is not configured.
 	slack    *slack.Adapter
+	discord  *discord.Adapter
 	router   *commands.Router
 	digester *bot.Digester
 	// searcher is nil when the command needs no search index.
@@ -164,6 +166,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 	if cfg.HasSlack() {
 		a.slack = a.newSlack()
 		posters[slack.Platform] = a.slack
+	}
+	if cfg.HasDiscord() {
+		if a.discord, err = a.newDiscord(); err != nil {
+			db.Close()
+			return nil, err
+		}
+		posters[discord.Platform] = a.discord
 	}
 	a.dispatcher = &bot.Dispatcher{
 		Store:         db,

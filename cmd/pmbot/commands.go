@@ -112,10 +112,6 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 	}
 	defer a.Close()
 	a.log.Info("pmbot running", "database", a.cfg.RedactedDatabase(), "feeds", len(a.cfg.Feeds), "poll_interval", a.cfg.PollInterval.String())
-	if a.cfg.HasDiscord() {
-		// Said plainly rather than discovered: its deliveries wait in the outbox.
-		a.log.Warn("credentials are set for a platform this version cannot post to yet; its deliveries wait in the outbox", "platform", "discord")
-	}
 	b := &bot.Bot{Poller: a.poller, Dispatcher: a.dispatcher, Digests: a.digester, NextDue: a.db.NextDue, Logger: a.log}
 	var wg sync.WaitGroup
 	wg.Add(2)

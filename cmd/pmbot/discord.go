@@ -9,6 +9,16 @@ import (
 	"github.com/pmbot/pmbot/config"
 )
 
+// newDiscord builds the Discord adapter from the configuration.
+func (a *app) newDiscord() (*discord.Adapter, error) {
+	d := a.cfg.Discord
+	return discord.New(discord.Options{
+		BotToken: d.BotToken.Value(), ApplicationID: d.ApplicationID, PublicKey: d.PublicKey,
+		APIURL: d.API(), GuildIDs: d.GuildIDs, Threads: a.cfg.DiscordThreads(), Language: a.cfg.Language,
+		Router: a.router, Logger: a.log.With("component", "discord"),
+	})
+}
+
 // checkDiscord says which bot user the token is, how to invite it, and which
 // privileged intents it does not need.
 func checkDiscord(ctx context.Context, cfg config.Config) ([]string, error) {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pmbot/pmbot/bot/discord"
 	"github.com/pmbot/pmbot/bot/slack"
 	"github.com/pmbot/pmbot/config"
 )
@@ -45,7 +46,8 @@ func checkSlack(ctx context.Context, cfg config.Config) (string, error) {
 }
 
 // serveNetwork runs what needs the network until ctx ends: Slack's Socket Mode,
-// and the HTTP listener (Slack's HTTP mode, /healthz). A part that fails is
+// Discord's gateway, and the HTTP listener (Slack's HTTP mode, Discord's
+// interactions endpoint, /healthz). A part that fails is
 // logged and the rest goes on: announcements do not need commands. It returns when
 // all of it has stopped and the commands under way were answered.
 func (a *app) serveNetwork(ctx context.Context) {
@@ -55,7 +57,19 @@ func (a *app) serveNetwork(ctx context.Context) {
 		if a.slack != nil {
 			a.slack.Wait()
 		}
+		if a.discord != nil {
+			a.discord.Wait()
+		}
 	}()
+	if a.discord != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.discord.RunGateway(ctx); err != nil {
+				a.log.Error("Discord commands will not be answered over the gateway", "err", err)
+			}
+		}()
+	}
 	if a.slack != nil && a.cfg.Slack.SocketMode() {
 		wg.Add(1)
 		go func() {
@@ -73,6 +87,11 @@ func (a *app) serveNetwork(ctx context.Context) {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	if a.slack != nil && !a.cfg.Slack.SocketMode() {
 		mux.Handle(slack.EventsPath, a.slack.Handler(ctx))
+	}
+	if a.discord != nil {
+		if h := a.discord.Handler(ctx); h != nil {
+			mux.Handle(discord.InteractionsPath, h)
+		}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

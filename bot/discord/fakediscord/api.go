@@ -164,6 +164,20 @@ func (s *Server) route(r *http.Request, path string, parts []string, body []byte
 		case n == 3 && parts[0] == "channels" && parts[2] == "messages" && m == http.MethodGet:
 			bucket, resource = "GET /channels/{id}/messages", parts[1]
 			handler = func() apiResp { return s.getMessages(r, parts[1]) }
+		case n == 4 && parts[0] == "channels" && parts[2] == "messages" && m == http.MethodGet:
+			bucket, resource = "GET /channels/{id}/messages/{id}", parts[1]
+			handler = func() apiResp { return s.getMessage(parts[1], parts[3]) }
+		case n == 3 && parts[0] == "channels" && parts[2] == "threads" && m == http.MethodPost:
+			// A post is a message: it shares the per-channel message limit, counted
+			// per forum.
+			bucket, resource, rate = "POST /channels/{id}/threads", parts[1], s.opts.ChannelRate
+			handler = func() apiResp { return s.startForumThread(parts[1], body) }
+		case n == 5 && parts[0] == "channels" && parts[2] == "messages" && parts[4] == "threads" && m == http.MethodPost:
+			bucket, resource = "POST /channels/{id}/messages/{id}/threads", parts[1]
+			handler = func() apiResp { return s.startMessageThread(parts[1], parts[3], body) }
+		case n == 4 && parts[0] == "guilds" && parts[2] == "threads" && parts[3] == "active" && m == http.MethodGet:
+			bucket, resource = "GET /guilds/{id}/threads/active", parts[1]
+			handler = func() apiResp { return s.activeThreads(parts[1]) }
 		case n == 3 && parts[0] == "applications" && parts[2] == "commands":
 			bucket, resource = m+" /applications/{id}/commands", parts[1]
 			handler = func() apiResp { return s.commandsRoute(m, parts[1], "", body) }
@@ -198,21 +212,78 @@ func (s *Server) getChannel(id string) apiResp {
 	if bad != nil {
 		return *bad
 	}
-	return apiResp{status: 200, body: map[string]any{"id": c.ID, "guild_id": c.GuildID, "name": c.Name, "type": c.Type}}
+	out := s.channelJSON(c)
+	if t := s.threads[id]; t != nil {
+		// Get Channel carries the current user's thread member; the bot joined the
+		// threads it created.
+		out["member"] = s.threadMemberJSON(t)
+	}
+	return apiResp{status: 200, body: out}
 }
 
-// channelFor answers 404 10003 or 403 50001 for a channel the bot cannot use.
+// channelJSON renders a channel object: forum and media channels with their
+// available_tags and flags, threads with parent_id and thread_metadata. s.mu held.
+func (s *Server) channelJSON(c *Channel) map[string]any {
+	out := map[string]any{"id": c.ID, "guild_id": c.GuildID, "name": c.Name, "type": c.Type}
+	if t := s.threads[c.ID]; t != nil {
+		s.addThreadFields(out, t)
+		return out
+	}
+	if isThreadOnly(c) {
+		tags := make([]any, 0, len(c.AvailableTags))
+		for _, tag := range c.AvailableTags {
+			tags = append(tags, map[string]any{"id": tag.ID, "name": tag.Name, "moderated": false, "emoji_id": nil, "emoji_name": nil})
+		}
+		out["available_tags"] = tags
+		flags := 0
+		if c.RequireTag {
+			flags |= ChannelFlagRequireTag
+		}
+		out["flags"] = flags
+	}
+	return out
+}
+
+// channelFor answers 404 10003 or 403 50001 for a channel the bot cannot use. A thread
+// is visible when its parent is.
 func (s *Server) channelFor(id string) (*Channel, *apiResp) {
 	c := s.channels[id]
 	if c == nil {
 		r := errResp(http.StatusNotFound, 10003, "Unknown Channel")
 		return nil, &r
 	}
-	if c.NoAccess {
+	if s.permsOf(c).NoAccess {
 		r := errResp(http.StatusForbidden, 50001, "Missing Access")
 		return nil, &r
 	}
 	return c, nil
+}
+
+// permsOf returns the channel whose NoAccess and NoSendPermission apply to c: its
+// parent for a thread (threads inherit their parent's permissions), c itself
+// otherwise. s.mu must be held.
+func (s *Server) permsOf(c *Channel) *Channel {
+	if t := s.threads[c.ID]; t != nil {
+		if p := s.channels[t.parentID]; p != nil {
+			return p
+		}
+	}
+	return c
+}
+
+// isThreadOnly reports a forum or media channel, where messages live in posts.
+func isThreadOnly(c *Channel) bool {
+	return c.Type == ChannelTypeForum || c.Type == ChannelTypeMedia
+}
+
+// forumMessageError answers Create Message in a forum or media channel.
+func (s *Server) forumMessageError() apiResp {
+	code := s.opts.ForumCreateMessageCode
+	msg := "Cannot send messages in a non-text channel"
+	if code == 40058 {
+		msg = "Cannot send a message in a forum channel"
+	}
+	return errResp(http.StatusBadRequest, code, msg)
 }
 
 func (s *Server) createMessage(channelID string, body []byte) apiResp {
@@ -220,7 +291,7 @@ func (s *Server) createMessage(channelID string, body []byte) apiResp {
 	if bad != nil {
 		return *bad
 	}
-	if c.NoSendPermission {
+	if s.permsOf(c).NoSendPermission {
 		return errResp(http.StatusForbidden, 50013, "Missing Permissions")
 	}
 	var m messageRequest
@@ -232,9 +303,10 @@ func (s *Server) createMessage(channelID string, body []byte) apiResp {
 		s.violate("B5 message limits", "Create Message in %s: %s", channelID, f)
 		return formResp(f)
 	}
-	if c.Type == ChannelTypeForum {
-		s.violate("B5 message", "Create Message in forum channel %s", channelID)
-		return errResp(http.StatusBadRequest, 50008, "Cannot send messages in a non-text channel")
+	if isThreadOnly(c) {
+		// Not a violation: a bot may learn a channel's type this way, and Discord's
+		// answer is an error of the environment, like an unknown channel.
+		return s.forumMessageError()
 	}
 	if (m.Content == nil || *m.Content == "") && len(m.Embeds) == 0 && len(m.Components) == 0 && len(m.StickerIDs) == 0 && len(m.Attachments) == 0 && len(m.Poll) == 0 {
 		s.violate("B5 message", "empty message in %s", channelID)
@@ -249,7 +321,7 @@ func (s *Server) createMessage(channelID string, body []byte) apiResp {
 	}
 	msg := s.newMessage(channelID, &m, "message", "")
 	s.checkPings(msg.Content, m.AllowedMentions, ctxCreate, "message in "+channelID)
-	s.messages[channelID] = append(s.messages[channelID], msg)
+	s.appendMessage(msg)
 	if m.EnforceNonce && nonce != "" {
 		s.nonces[key] = msg
 	}
@@ -303,13 +375,43 @@ func (s *Server) getMessages(r *http.Request, channelID string) apiResp {
 	return apiResp{status: 200, body: out}
 }
 
-// Messages returns the messages of a channel visible to everyone (Create Message and
-// non-ephemeral interaction responses and followups), oldest first.
+// getMessage serves GET /channels/{id}/messages/{id}; like history, without the nonce.
+// An unknown message is the environment's doing (deleted, or never there): 404 code
+// 10008, not a violation.
+func (s *Server) getMessage(channelID, messageID string) apiResp {
+	if _, bad := s.channelFor(channelID); bad != nil {
+		return *bad
+	}
+	m := s.findMessage(channelID, messageID)
+	if m == nil {
+		return errResp(http.StatusNotFound, 10008, "Unknown Message")
+	}
+	return apiResp{status: 200, body: s.messageJSON(m, false)}
+}
+
+// appendMessage records a message in its channel; a message in a thread is activity
+// that unarchives it (Discord: "Sending a message will automatically unarchive the
+// thread"). s.mu must be held.
+func (s *Server) appendMessage(m *Message) {
+	s.messages[m.ChannelID] = append(s.messages[m.ChannelID], m)
+	if t := s.threads[m.ChannelID]; t != nil {
+		t.touch(s.now())
+	}
+}
+
+// Messages returns the messages of a channel or thread visible to everyone (Create
+// Message, the first message of forum posts, and non-ephemeral interaction responses
+// and followups), oldest first. The THREAD_STARTER_MESSAGE (type 21) that Discord puts
+// first in a thread started from a message is served in the thread's history but left
+// out here, since the bot did not write it.
 func (s *Server) Messages(channelID string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Message, 0, len(s.messages[channelID]))
 	for _, m := range s.messages[channelID] {
+		if m.Kind == kindThreadStarter {
+			continue
+		}
 		out = append(out, cloneMessage(m))
 	}
 	return out

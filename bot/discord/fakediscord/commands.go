@@ -163,9 +163,23 @@ func (s *Server) countCreate(scope string) bool {
 }
 
 func (s *Server) commandJSON(c Command) map[string]any {
-	b, _ := json.Marshal(c)
+	// Discord returns every field it stored, localizations, permissions and
+	// min/max included: a bot compares them to skip a registration.
 	var out map[string]any
-	_ = json.Unmarshal(b, &out)
+	if c.Raw != nil {
+		_ = json.Unmarshal(c.Raw, &out)
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	b, _ := json.Marshal(c)
+	var known map[string]any
+	_ = json.Unmarshal(b, &known)
+	for k, v := range known {
+		if _, sent := out[k]; !sent || k == "id" || k == "type" {
+			out[k] = v
+		}
+	}
 	out["application_id"] = s.opts.AppID
 	out["version"] = c.ID
 	if c.GuildID != "" {

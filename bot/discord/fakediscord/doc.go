@@ -46,14 +46,20 @@
 //     "Authorization: Bot <Options.BotToken>"; otherwise 401 {"message": "401:
 //     Unauthorized", "code": 0}.
 //   - Served: GET /gateway, GET /gateway/bot, GET /users/@me, GET /channels/{id},
-//     POST and GET /channels/{id}/messages, POST /interactions/{id}/{token}/callback,
+//     POST and GET /channels/{id}/messages, GET /channels/{id}/messages/{id},
+//     POST /channels/{id}/threads (forum and media posts),
+//     POST /channels/{id}/messages/{id}/threads, GET /guilds/{id}/threads/active,
+//     POST /interactions/{id}/{token}/callback,
 //     GET, PUT and POST /applications/{app}[/guilds/{guild}]/commands,
 //     POST /webhooks/{app}/{token}, GET/PATCH/DELETE
 //     /webhooks/{app}/{token}/messages/{@original|id}. Any other route answers 404 and
 //     is a violation.
 //   - Create Message: 404 code 10003 for an unknown channel, 403 code 50001 for a
-//     channel with NoAccess, 403 code 50013 with NoSendPermission, 400 code 50008 in a forum channel, 400 code 50006 for an
-//     empty message, and 400 {"code": 50035, "message": "Invalid Form Body", "errors":
+//     channel with NoAccess, 403 code 50013 with NoSendPermission, 400 with
+//     Options.ForumCreateMessageCode (default 50008; Discord also documents 40058) in a
+//     forum or media channel (not a violation: posting is a way to learn a channel's
+//     type), 400 code 50006 for an empty message, and 400 {"code": 50035, "message":
+//     "Invalid Form Body", "errors":
 //     {…nested, with "_errors"}} for the B5 limits: content 2000, 10 embeds, title 256,
 //     description 4096, 25 fields (name 256, value 1024, both required), footer 2048,
 //     author 256, embed URLs 2048, 6000 in total across embeds (trimmed), 5 action rows
@@ -68,7 +74,8 @@
 //     the earlier message instead of creating another. GET /channels/{id}/messages (the
 //     look-up after a crash: limit 1–100, before, after) returns messages newest first
 //     and, like Discord's history, without their nonce: a bot finds its own posts by
-//     content or component custom_id.
+//     content or component custom_id. GET /channels/{id}/messages/{id} returns one
+//     (404 code 10008 Unknown Message when it is not there).
 //   - Rate limits (B6), measured on Options.Clock with fixed windows: per channel for
 //     Create Message (Options.ChannelRate, default 5 per 5 s), per interaction token for
 //     followups, per route and resource for the rest (Options.RouteRate, 50 per s), and
@@ -79,6 +86,48 @@
 //     "retry_after" (float seconds), "global"}. A call before a retry_after elapsed is a
 //     violation. 401, 403 and 429 answers count toward the 10 000 per 10 minutes
 //     invalid-request budget; going over it is a violation.
+//
+// # Threads and forum posts
+//
+// The contract has no section on threads; the fake follows Discord's API v10
+// documentation. Threads are channels (type 11, with parent_id, owner_id,
+// thread_metadata, message_count): GET /channels/{id}, Create Message and history
+// work in them, they inherit NoAccess and NoSendPermission from their parent, and a
+// message unarchives them. GET /channels/{id} of a forum or media channel
+// (Channel.Type 15 or 16) gives available_tags (discordgo.ForumTag JSON) and flags
+// (16 REQUIRE_TAG with Channel.RequireTag).
+//
+//   - POST /channels/{forum}/threads (forum or media channel; discordgo's
+//     ForumThreadStartComplex): name 1–100 (required), auto_archive_duration 60, 1440,
+//     4320 or 10080 (default 1440), rate_limit_per_user 0–21600, applied_tags ≤ 5
+//     ids of the forum's AvailableTags, and message (required), validated like Create
+//     Message with only SUPPRESS_EMBEDS and SUPPRESS_NOTIFICATIONS as flags; errors
+//     are one 400 code 50035 with paths such as "applied_tags.0" or
+//     "message.embeds.0.title". An empty message answers 50006, a forum with
+//     RequireTag and no tag 40067. A nonce, enforce_nonce or poll in the message is a
+//     violation (Discord ignores them: no deduplication) but the post is made. The
+//     answer is 201 with the thread and a nested "message", the first message of the
+//     thread, which has the thread's id. Rate-limited with Create Message's
+//     Options.ChannelRate, per forum. On any other channel type: 400 code 50024 and a
+//     violation (in a text channel this route is Start Thread without Message, not
+//     faked, which Discord would answer by creating a private thread without the
+//     message).
+//   - POST /channels/{channel}/messages/{message}/threads (text channels; discordgo's
+//     MessageThreadStartComplex): name, auto_archive_duration and rate_limit_per_user
+//     as above; 201 with a public thread whose id is the message's. The message then
+//     has flag HAS_THREAD (32) and a "thread" object; the thread's history starts with
+//     a THREAD_STARTER_MESSAGE (type 21, message_reference to the message), which
+//     Messages leaves out. 404 code 10008 for an unknown message, 400 code 160004 for
+//     a second thread on the same message (not violations: a bot may find its thread
+//     that way after a crash); in a forum, media channel or thread 400 code 50024 and
+//     a violation.
+//   - GET /guilds/{guild}/threads/active (discordgo's GuildThreadsActive): the
+//     unarchived threads of the guild's channels the bot can see, highest id first,
+//     and the bot's thread member for each (it joined the threads it created). A guild
+//     with no configured channel is unknown: 404 code 10004.
+//
+// Threads archive after auto_archive_duration without a message, on Options.Clock.
+// Threads returns the threads of a channel; Messages and WaitMessages take a thread id.
 //
 // # Interactions (B2)
 //
@@ -134,7 +183,8 @@
 // allowed_mentions that suppresses them; Options.AllowMentions accepts them), late,
 // second or invalid callbacks, interactions never answered (at Close), followups
 // outside the token's life, calls before retry_after, exceeding the invalid-request
-// budget, unknown routes, gateway protocol errors, and HTTP endpoints that accept bad
+// budget, unknown routes, invalid thread parameters and threads started on the wrong
+// channel type, gateway protocol errors, and HTTP endpoints that accept bad
 // signatures. Unless Options.AllowViolations is set, New's cleanup fails the test for
 // every violation left; a test that provokes one on purpose takes it with
 // TakeViolations. Errors caused by the environment (unknown channel, missing access,
@@ -153,7 +203,9 @@
 //
 // Command localizations, permissions and the command-related routes beyond list,
 // create and bulk overwrite; attachments/files beyond payload_json,
-// Components V2 layouts, modals' contents, threads and forum posts, guild/member
+// Components V2 layouts, modals' contents, private and announcement threads, Start
+// Thread without Message, thread member routes, editing, locking or deleting threads,
+// moderated tags, THREAD_CREATE and MESSAGE_CREATE gateway events, guild/member
 // routes, gateway compression and sharding, identify concurrency and session-start
 // limits, the 5-followup cap of user-installed apps, the deprecated "followup right
 // after a defer edits the loading message" behaviour, editing or deleting channel

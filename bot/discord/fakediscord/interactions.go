@@ -43,6 +43,9 @@ type Interaction struct {
 	UserID    string
 	UserName  string
 	Locale    string // default "en-US"
+	// Permissions are the member's permissions in the channel, as Discord's
+	// decimal string (default "2048", Send Messages: a plain member).
+	Permissions string
 
 	// Application command and autocomplete.
 	CommandID string
@@ -190,13 +193,20 @@ func (s *Server) interactionPayload(in Interaction) map[string]any {
 		if c := s.channels[in.ChannelID]; c != nil {
 			ch["type"] = c.Type
 			ch["name"] = c.Name
+			if t := s.threads[c.ID]; t != nil {
+				ch["parent_id"] = t.parentID
+			}
 		}
 		p["channel"] = ch
 	}
 	if in.GuildID != "" && !in.DM {
 		p["guild_id"] = in.GuildID
 		p["guild_locale"] = "en-US"
-		p["member"] = map[string]any{"user": user, "roles": []any{}, "permissions": "2048", "joined_at": "2020-01-01T00:00:00Z"}
+		perms := in.Permissions
+		if perms == "" {
+			perms = "2048" // Send Messages: a plain member
+		}
+		p["member"] = map[string]any{"user": user, "roles": []any{}, "permissions": perms, "joined_at": "2020-01-01T00:00:00Z"}
 	} else {
 		p["user"] = user
 	}
@@ -346,7 +356,7 @@ func (s *Server) acceptCallback(st *interactionState, body []byte, fromHTTP bool
 		s.checkPings(msg.Content, msgReq.AllowedMentions, ctxResponse, "response to "+id)
 		st.original, resp.Message = msg, msg
 		if msg.Flags&FlagEphemeral == 0 {
-			s.messages[msg.ChannelID] = append(s.messages[msg.ChannelID], msg)
+			s.appendMessage(msg)
 		}
 	case CallbackDeferredMessage:
 		msg := s.newMessage(st.in.ChannelID, &msgReq, "response", id)
@@ -420,7 +430,7 @@ func (s *Server) followup(appID, token string, body []byte) apiResp {
 	s.checkPings(msg.Content, m.AllowedMentions, ctxFollowup, "followup for "+st.in.ID)
 	st.followups = append(st.followups, msg)
 	if msg.Flags&FlagEphemeral == 0 {
-		s.messages[msg.ChannelID] = append(s.messages[msg.ChannelID], msg)
+		s.appendMessage(msg)
 	}
 	return apiResp{status: 200, body: s.messageJSON(msg, false)}
 }
@@ -465,7 +475,7 @@ func (s *Server) webhookMessage(method, appID, token, msgID string, body []byte)
 		wasLoading := target.EditedAt.IsZero() && st.response.Type == CallbackDeferredMessage && msgID == "@original"
 		applyEdit(target, &m, raw, s.now())
 		if wasLoading && target.Flags&FlagEphemeral == 0 && !slices.Contains(s.messages[target.ChannelID], target) {
-			s.messages[target.ChannelID] = append(s.messages[target.ChannelID], target)
+			s.appendMessage(target)
 		}
 		return apiResp{status: 200, body: s.messageJSON(target, false)}
 	case http.MethodDelete:

@@ -32,14 +32,23 @@ type Message struct {
 	Flags           int
 	Nonce           string
 	AllowedMentions *AllowedMentions
-	// Kind is "message" (Create Message), "response" (interaction callback type 4 or 7,
-	// or the edited deferred response) or "followup".
+	// Kind is "message" (Create Message, or the first message of a forum post),
+	// "response" (interaction callback type 4 or 7, or the edited deferred response) or
+	// "followup".
 	Kind string
 	// InteractionID names the interaction of a response or followup.
 	InteractionID string
 	At            time.Time
 	EditedAt      time.Time
 }
+
+// kindThreadStarter is the Kind of the THREAD_STARTER_MESSAGE (type 21) Discord puts
+// first in a thread started from a message; it is served in history only.
+const kindThreadStarter = "thread_starter"
+
+// FlagHasThread is the HAS_THREAD message flag Discord sets on a message a thread was
+// started from.
+const FlagHasThread = 1 << 5
 
 // Embed is a rich embed (the fields the fake checks and echoes).
 type Embed struct {
@@ -483,12 +492,33 @@ func (s *Server) messageJSON(m *Message, withNonce bool) map[string]any {
 	if !m.EditedAt.IsZero() {
 		out["edited_timestamp"] = m.EditedAt.UTC().Format(time.RFC3339Nano)
 	}
-	if c := s.channels[m.ChannelID]; c != nil && c.GuildID != "" {
+	c := s.channels[m.ChannelID]
+	if c != nil && c.GuildID != "" {
 		out["guild_id"] = c.GuildID
 	}
-	if m.Kind != "message" {
+	if m.Kind == "response" || m.Kind == "followup" {
 		out["webhook_id"] = s.opts.AppID
 		out["application_id"] = s.opts.AppID
+	}
+	// A thread started from this message shares its id: Discord marks the message
+	// HAS_THREAD and embeds the thread.
+	if t := s.threads[m.ID]; t != nil && t.parentID == m.ChannelID {
+		if tc := s.channels[t.id]; tc != nil {
+			out["flags"] = m.Flags | FlagHasThread
+			out["thread"] = s.channelJSON(tc)
+		}
+	}
+	if m.Kind == kindThreadStarter {
+		// THREAD_STARTER_MESSAGE: no content, only a reference to the message the
+		// thread was started from (which has the thread's id).
+		out["type"] = 21
+		if t := s.threads[m.ChannelID]; t != nil {
+			ref := map[string]any{"message_id": t.id, "channel_id": t.parentID}
+			if c != nil && c.GuildID != "" {
+				ref["guild_id"] = c.GuildID
+			}
+			out["message_reference"] = ref
+		}
 	}
 	if withNonce && m.Nonce != "" {
 		out["nonce"] = m.Nonce

@@ -127,7 +127,8 @@ func TestAuthAndChannelErrors(t *testing.T) {
 	if n := srv.Stats().InvalidRequests; n != 2 {
 		t.Fatalf("invalid requests = %d, want 2", n)
 	}
-	if v := srv.TakeViolations(); rules(v) != "B5 message" {
+	// Posting into a forum is how a bot may learn its type: an answer, not a violation.
+	if v := srv.Violations(); len(v) != 0 {
 		t.Fatalf("violations = %v", v)
 	}
 }

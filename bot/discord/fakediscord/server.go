@@ -40,8 +40,20 @@ const (
 
 // Channel types (Discord's values).
 const (
-	ChannelTypeText  = 0
+	ChannelTypeText = 0
+	// ChannelTypePublicThread is the type of the threads the fake creates: forum and
+	// media posts, and threads started from a message in a text channel.
+	ChannelTypePublicThread = 11
+	// ChannelTypeForum and ChannelTypeMedia are thread-only channels: messages go into
+	// posts (threads) created with POST /channels/{id}/threads.
 	ChannelTypeForum = 15
+	ChannelTypeMedia = 16
+)
+
+// Channel flags (Discord's values).
+const (
+	// ChannelFlagRequireTag is set on a forum or media channel whose posts need a tag.
+	ChannelFlagRequireTag = 1 << 4
 )
 
 // ErrClosed is returned by waits and deliveries once the server is closed.
@@ -99,6 +111,12 @@ type Options struct {
 	// time.Now). See Clock for a manual one.
 	Clock func() time.Time
 
+	// ForumCreateMessageCode (default 50008 "Cannot send messages in a non-text
+	// channel") is the JSON error code of Create Message in a forum or media channel.
+	// Discord documents 40058 "Cannot send a message in a forum channel" too; which one
+	// it answers is not confirmed, so a bot must not depend on either.
+	ForumCreateMessageCode int
+
 	// AllowViolations keeps New's cleanup from failing the test on violations.
 	AllowViolations bool
 	// AllowMentions accepts messages whose content could ping (@everyone, @here, <@id>,
@@ -111,15 +129,30 @@ type Channel struct {
 	ID      string
 	GuildID string
 	Name    string
-	// Type is ChannelTypeText (0, default) or ChannelTypeForum (15); Create Message in a
-	// forum answers 400 code 50008.
+	// Type is ChannelTypeText (0, default), ChannelTypeForum (15) or ChannelTypeMedia
+	// (16); Create Message in a forum or media channel answers 400 with
+	// Options.ForumCreateMessageCode. Threads (type 11) are not configured here: they
+	// are created through the API.
 	Type int
+	// AvailableTags are the tags of a forum or media channel, which forum posts may
+	// apply (applied_tags, at most 5).
+	AvailableTags []Tag
+	// RequireTag (forum and media channels) sets the REQUIRE_TAG flag: a post without
+	// applied_tags answers 400 code 40067.
+	RequireTag bool
 	// NoAccess makes every channel route answer 403 code 50001 Missing Access (the bot
-	// cannot see the channel).
+	// cannot see the channel). Threads inherit it, and NoSendPermission, from their
+	// parent.
 	NoAccess bool
 	// NoSendPermission makes Create Message answer 403 code 50013 Missing Permissions
 	// (the bot sees the channel but may not send).
 	NoSendPermission bool
+}
+
+// Tag is a tag of a forum or media channel.
+type Tag struct {
+	ID   string
+	Name string
 }
 
 func (o Options) withDefaults() Options {
@@ -159,6 +192,9 @@ func (o Options) withDefaults() Options {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
+	if o.ForumCreateMessageCode == 0 {
+		o.ForumCreateMessageCode = 50008
+	}
 	return o
 }
 
@@ -181,6 +217,9 @@ func (o Options) validate() error {
 			return fmt.Errorf("fakediscord: channel %s listed twice", c.ID)
 		}
 		seen[c.ID] = true
+		if err := validateChannel(c); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -242,6 +281,7 @@ type Server struct {
 	nonces       map[string]*Message // channel + "\x00" + nonce
 	invalid      []time.Time
 	banReported  bool
+	threads      map[string]*threadState      // by thread id; the channel is in channels too
 	interactions map[string]*interactionState // by id
 	byToken      map[string]*interactionState
 	commands     map[string][]Command   // by guild id, "" for global
@@ -287,6 +327,7 @@ func Start(opts Options) (*Server, error) {
 		done:         make(chan struct{}),
 		changed:      make(chan struct{}),
 		channels:     map[string]*Channel{},
+		threads:      map[string]*threadState{},
 		messages:     map[string][]*Message{},
 		windows:      map[string]*window{},
 		retryAfter:   map[string]time.Time{},
@@ -300,6 +341,7 @@ func Start(opts Options) (*Server, error) {
 	s.upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	for _, c := range opts.Channels {
 		c := c
+		c.AvailableTags = slices.Clone(c.AvailableTags)
 		s.channels[c.ID] = &c
 	}
 	mux := http.NewServeMux()
@@ -454,19 +496,35 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
-// SetChannel adds or replaces a channel.
+// SetChannel adds or replaces a channel (not a thread: threads are created through
+// the API). It panics on a channel Options would refuse.
 func (s *Server) SetChannel(c Channel) {
+	if err := validateChannel(c); err != nil {
+		panic(err)
+	}
+	c.AvailableTags = slices.Clone(c.AvailableTags)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.threads[c.ID] != nil {
+		panic(fmt.Sprintf("fakediscord: SetChannel: %s is a thread", c.ID))
+	}
 	s.channels[c.ID] = &c
 	s.notify()
 }
 
-// DeleteChannel removes a channel and its messages; calls naming it then answer 404
-// code 10003.
+// DeleteChannel removes a channel, or a thread, and its messages; calls naming it then
+// answer 404 code 10003. Deleting a channel deletes its threads, as Discord does.
 func (s *Server) DeleteChannel(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for tid, t := range s.threads {
+		if t.parentID == id {
+			delete(s.threads, tid)
+			delete(s.channels, tid)
+			delete(s.messages, tid)
+		}
+	}
+	delete(s.threads, id)
 	delete(s.channels, id)
 	delete(s.messages, id)
 	s.notify()

@@ -1,0 +1,206 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// callbackBody is an interaction response as Discord takes it, with nothing
+// it does not need: discordgo's InteractionResponse writes empty content,
+// null embeds and no choices at all for an empty list.
+func callbackBody(r *discordgo.InteractionResponse) any {
+	out := map[string]any{"type": r.Type}
+	switch r.Type {
+	case discordgo.InteractionResponseDeferredChannelMessageWithSource:
+		if r.Data != nil && r.Data.Flags&discordgo.MessageFlagsEphemeral != 0 {
+			out["data"] = map[string]any{"flags": discordgo.MessageFlagsEphemeral}
+		}
+	case discordgo.InteractionApplicationCommandAutocompleteResult:
+		choices := []*discordgo.ApplicationCommandOptionChoice{}
+		if r.Data != nil && r.Data.Choices != nil {
+			choices = r.Data.Choices
+		}
+		out["data"] = map[string]any{"choices": choices}
+	case discordgo.InteractionResponsePong:
+	default:
+		out["data"] = r.Data
+	}
+	return out
+}
+
+// marshalCallback writes a callback body as JSON, without HTML escaping.
+func marshalCallback(r *discordgo.InteractionResponse) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(callbackBody(r)); err != nil {
+		return nil, fmt.Errorf("discord: interaction response: %w", err)
+	}
+	return bytes.TrimSpace(buf.Bytes()), nil
+}
+
+// restResponder answers an interaction through
+// POST /interactions/{id}/{token}/callback, as gateway interactions must be.
+// Interaction callbacks are not bound by the global rate limit.
+func (a *Adapter) restResponder(i *discordgo.Interaction) responder {
+	return func(ctx context.Context, r *discordgo.InteractionResponse) error {
+		u := discordgo.EndpointInteractionResponse(i.ID, i.Token)
+		if _, err := a.session.RequestWithBucketID(http.MethodPost, u, callbackBody(r), u, discordgo.WithContext(ctx)); err != nil {
+			return fmt.Errorf("discord: interaction callback: %w", err)
+		}
+		return nil
+	}
+}
+
+// RunGateway registers the slash commands (when they changed), then answers
+// interactions from the gateway until ctx ends. discordgo keeps the connection:
+// it heartbeats, resumes after a drop or an op 7, and identifies again after an
+// op 9. It returns when the connection is closed; call Wait then for the
+// answers under way.
+func (a *Adapter) RunGateway(ctx context.Context) error {
+	if err := a.Register(ctx); err != nil {
+		// Commands registered earlier still work: announcements and answers
+		// go on.
+		a.log.Error("slash commands not registered", "err", err)
+	}
+	s := a.session
+	// Interactions need no intent; Guilds (not privileged) tells the poster
+	// which channels are forums.
+	s.Identify.Intents = discordgo.IntentsGuilds
+	remove := s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+		a.inflight.Add(1)
+		defer a.inflight.Done()
+		a.interact(ctx, ic.Interaction, a.restResponder(ic.Interaction))
+	})
+	defer remove()
+	ready := s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+		a.log.Info("connected to the Discord gateway", "bot", r.User.Username, "servers", len(r.Guilds))
+	})
+	defer ready()
+	if err := s.Open(); err != nil {
+		return fmt.Errorf("discord: gateway: %w", err)
+	}
+	<-ctx.Done()
+	if err := s.Close(); err != nil {
+		return fmt.Errorf("discord: close the gateway: %w", err)
+	}
+	return nil
+}
+
+// Register puts the slash commands generated from the router's table in
+// place, globally or in Options.GuildIDs, by bulk overwrite: only where what
+// is registered differs, since each new command counts against a daily limit.
+func (a *Adapter) Register(ctx context.Context) error {
+	if a.opts.ApplicationID == "" {
+		return fmt.Errorf("discord: no application id: set discord.application_id (PMBOT_DISCORD_APPLICATION_ID)")
+	}
+	want := ApplicationCommands(a.opts.Router)
+	scopes := a.opts.GuildIDs
+	if len(scopes) == 0 {
+		scopes = []string{""}
+	}
+	for _, guild := range scopes {
+		have, err := a.session.ApplicationCommands(a.opts.ApplicationID, guild, discordgo.WithContext(ctx))
+		if err != nil {
+			return fmt.Errorf("discord: list commands: %w", err)
+		}
+		if SameCommands(have, want) {
+			a.log.Debug("slash commands up to date", "guild", guild)
+			continue
+		}
+		if _, err := a.session.ApplicationCommandBulkOverwrite(a.opts.ApplicationID, guild, want, discordgo.WithContext(ctx)); err != nil {
+			return fmt.Errorf("discord: register commands: %w", err)
+		}
+		a.log.Info("slash commands registered", "guild", guild, "commands", len(want))
+	}
+	return nil
+}
+
+// SameCommands says whether two command lists declare the same commands, as
+// far as users see them: names, descriptions, localizations, permissions and
+// options. Ids, versions and fields Discord adds are left out.
+func SameCommands(a, b []*discordgo.ApplicationCommand) bool {
+	return bytes.Equal(commandsShape(a), commandsShape(b))
+}
+
+// commandShape is the part of a command registration compares.
+type commandShape struct {
+	Type         discordgo.ApplicationCommandType
+	Name         string
+	Names        map[discordgo.Locale]string
+	Description  string
+	Descriptions map[discordgo.Locale]string
+	Permissions  *int64
+	Options      []optionShape
+}
+
+type optionShape struct {
+	Type                discordgo.ApplicationCommandOptionType
+	Name, Description   string
+	Names, Descriptions map[discordgo.Locale]string
+	Required            bool
+	Autocomplete        bool
+	Choices             []choiceShape
+	Min                 *float64
+	Max                 float64
+	MinLength           *int
+	MaxLength           int
+	Options             []optionShape
+}
+
+type choiceShape struct {
+	Name  string
+	Names map[discordgo.Locale]string
+	Value string
+}
+
+func commandsShape(cmds []*discordgo.ApplicationCommand) []byte {
+	out := make(map[string]commandShape, len(cmds))
+	for _, c := range cmds {
+		typ := c.Type
+		if typ == 0 {
+			typ = discordgo.ChatApplicationCommand
+		}
+		s := commandShape{Type: typ, Name: c.Name, Description: c.Description, Permissions: c.DefaultMemberPermissions, Options: optionsShape(c.Options)}
+		if c.NameLocalizations != nil {
+			s.Names = *c.NameLocalizations
+		}
+		if c.DescriptionLocalizations != nil {
+			s.Descriptions = *c.DescriptionLocalizations
+		}
+		out[fmt.Sprint(typ)+"/"+c.Name] = s
+	}
+	b, _ := json.Marshal(out) // maps marshal in key order
+	return b
+}
+
+func optionsShape(opts []*discordgo.ApplicationCommandOption) []optionShape {
+	var out []optionShape
+	for _, o := range opts {
+		s := optionShape{
+			Type: o.Type, Name: o.Name, Description: o.Description, Names: o.NameLocalizations, Descriptions: o.DescriptionLocalizations,
+			Required: o.Required, Autocomplete: o.Autocomplete, Min: o.MinValue, Max: o.MaxValue, MinLength: o.MinLength, MaxLength: o.MaxLength,
+			Options: optionsShape(o.Options),
+		}
+		if len(s.Names) == 0 {
+			s.Names = nil
+		}
+		if len(s.Descriptions) == 0 {
+			s.Descriptions = nil
+		}
+		for _, c := range o.Choices {
+			cs := choiceShape{Name: c.Name, Names: c.NameLocalizations, Value: fmt.Sprint(c.Value)}
+			if len(cs.Names) == 0 {
+				cs.Names = nil
+			}
+			s.Choices = append(s.Choices, cs)
+		}
+		out = append(out, s)
+	}
+	return out
+}

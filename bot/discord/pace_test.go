@@ -1,0 +1,134 @@
+package discord
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// testClock is a clock that moves only when told.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// The pacer keeps to 50 requests in any second: a burst of 50 goes at once,
+// the 51st waits until the first leaves the window, and a wait longer than
+// the caller may wait is refused without booking a slot.
+func TestPacer(t *testing.T) {
+	const forever = time.Hour
+	type res struct {
+		Wait time.Duration
+		OK   bool
+	}
+	tests := []struct {
+		name  string
+		steps func(p *pacer, clk *testClock) []res
+		want  []res
+	}{
+		{
+			name: "burst of 50, then the 51st waits for the first to leave",
+			steps: func(p *pacer, clk *testClock) []res {
+				var out []res
+				for range 50 {
+					w, ok := p.reserve(forever)
+					if w != 0 || !ok {
+						out = append(out, res{w, ok}) // only failures are kept
+					}
+				}
+				w, ok := p.reserve(forever)
+				return append(out, res{w, ok})
+			},
+			want: []res{{time.Second, true}},
+		},
+		{
+			name: "the window slides",
+			steps: func(p *pacer, clk *testClock) []res {
+				var out []res
+				for range 25 { // 25 at 0 s
+					p.reserve(forever)
+				}
+				clk.advance(600 * time.Millisecond)
+				for range 25 { // 25 at 0.6 s
+					p.reserve(forever)
+				}
+				w, ok := p.reserve(forever) // the 51st: when the first leaves, at 1 s
+				out = append(out, res{w, ok})
+				clk.advance(400 * time.Millisecond) // 1 s: the 51st is sent now
+				for range 24 {                      // the rest of those of 0 s leave at 1 s
+					w, ok := p.reserve(forever)
+					out = append(out, res{w, ok})
+				}
+				w, ok = p.reserve(forever) // the next leaves at 1.6 s
+				return append(out, res{w, ok})
+			},
+			want: append(append([]res{{400 * time.Millisecond, true}}, repeat(res{0, true}, 24)...), res{600 * time.Millisecond, true}),
+		},
+		{
+			name: "a wait longer than allowed books nothing",
+			steps: func(p *pacer, clk *testClock) []res {
+				for range 50 {
+					p.reserve(forever)
+				}
+				var out []res
+				for range 3 { // refused, again and again: nothing was booked
+					w, ok := p.reserve(999 * time.Millisecond)
+					out = append(out, res{w, ok})
+				}
+				clk.advance(time.Second)
+				for range 50 { // every slot free again
+					w, ok := p.reserve(0)
+					if w != 0 || !ok {
+						out = append(out, res{w, ok})
+					}
+				}
+				w, ok := p.reserve(0)
+				return append(out, res{w, ok})
+			},
+			want: []res{{time.Second, false}, {time.Second, false}, {time.Second, false}, {time.Second, false}},
+		},
+		{
+			name: "a wait exactly as long as allowed is booked",
+			steps: func(p *pacer, clk *testClock) []res {
+				for range 50 {
+					p.reserve(forever)
+				}
+				w, ok := p.reserve(time.Second)
+				w2, ok2 := p.reserve(time.Second) // the slot after it: the second request's
+				return []res{{w, ok}, {w2, ok2}}
+			},
+			want: []res{{time.Second, true}, {time.Second, true}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := &testClock{t: time.Date(2024, 5, 13, 9, 0, 0, 0, time.UTC)}
+			p := newPacer(clk.now, 50, time.Second)
+			if diff := cmp.Diff(tt.want, tt.steps(p, clk)); diff != "" {
+				t.Errorf("reservations (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func repeat[T any](v T, n int) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
