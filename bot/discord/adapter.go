@@ -54,6 +54,11 @@ type Options struct {
 type Adapter struct {
 	opts    Options
 	session *discordgo.Session
+	// replies answers interactions with rate limits of its own: Discord does
+	// not count interaction responses against the global limit, and a global
+	// 429 on posts, which makes discordgo hold every call of its session, must
+	// not make an answer miss its 3 seconds.
+	replies *discordgo.Session
 	log     *slog.Logger
 	now     func() time.Time
 	pace    *pacer
@@ -82,7 +87,11 @@ func New(opts Options) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Adapter{opts: opts, session: s, log: opts.Logger, now: opts.Now, channels: make(map[string]channelInfo)}
+	replies, err := NewSession(opts.BotToken, opts.APIURL, opts.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	a := &Adapter{opts: opts, session: s, replies: replies, log: opts.Logger, now: opts.Now, channels: make(map[string]channelInfo)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

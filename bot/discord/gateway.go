@@ -50,7 +50,7 @@ func marshalCallback(r *discordgo.InteractionResponse) ([]byte, error) {
 func (a *Adapter) restResponder(i *discordgo.Interaction) responder {
 	return func(ctx context.Context, r *discordgo.InteractionResponse) error {
 		u := discordgo.EndpointInteractionResponse(i.ID, i.Token)
-		if _, err := a.session.RequestWithBucketID(http.MethodPost, u, callbackBody(r), u, discordgo.WithContext(ctx)); err != nil {
+		if _, err := a.replies.RequestWithBucketID(http.MethodPost, u, callbackBody(r), u, discordgo.WithContext(ctx)); err != nil {
 			return fmt.Errorf("discord: interaction callback: %w", err)
 		}
 		return nil

@@ -157,7 +157,7 @@ func (a *Adapter) complete(ctx context.Context, i *discordgo.Interaction, p Payl
 	opt := discordgo.WithContext(ctx)
 	if p.Private() == deferredPrivate {
 		content, embeds, comps := p.Content, nonNil(p.Embeds), nonNil(p.Components)
-		_, err := a.session.InteractionResponseEdit(i, &discordgo.WebhookEdit{
+		_, err := a.replies.InteractionResponseEdit(i, &discordgo.WebhookEdit{
 			Content: &content, Embeds: &embeds, Components: &comps, AllowedMentions: noMentions(),
 		}, opt)
 		if err != nil {
@@ -165,11 +165,11 @@ func (a *Adapter) complete(ctx context.Context, i *discordgo.Interaction, p Payl
 		}
 		return nil
 	}
-	if err := a.session.InteractionResponseDelete(i, opt); err != nil {
+	if err := a.replies.InteractionResponseDelete(i, opt); err != nil {
 		a.log.Warn("deferred answer could not be removed", "err", err)
 	}
 	d := p.InteractionData()
-	_, err := a.session.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
+	_, err := a.replies.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
 		Content: d.Content, Embeds: d.Embeds, Components: d.Components, AllowedMentions: d.AllowedMentions, Flags: d.Flags,
 	}, opt)
 	if err != nil {
