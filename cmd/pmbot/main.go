@@ -64,6 +64,9 @@ Commands:
   digest [--json] [--since DATE]
   preview --platform slack|discord (--episode N | --latest | --summary N | --digest | --command "TEXT")
                              the exact JSON the platform would get, without credentials
+  notes-report [--json] FEED...
+                             how the show notes of each feed (path or URL) were understood: takeaways,
+                             chapters, links and their problems, counted per feed
   check-config               load and validate the configuration, then exit
   version                    print the version
 
@@ -284,15 +287,16 @@ var commandTable = map[string]command{
 		_, err := io.WriteString(stdout, usage)
 		return err
 	}, maxArgs: -1},
-	"search":    {run: runQuery, minArgs: 1, maxArgs: -1, needs: "words to look for, like `search bgp`", flags: []string{"json", "limit"}},
-	"episode":   {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
-	"takeaways": {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
-	"chapters":  {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
-	"links":     {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
-	"latest":    {run: runQuery, maxArgs: 1, flags: []string{"json"}},
-	"random":    {run: runQuery, flags: []string{"json"}},
-	"digest":    {run: runQuery, flags: []string{"json", "since"}},
-	"preview":   {run: cmdPreview, flags: previewFlagNames},
+	"search":       {run: runQuery, minArgs: 1, maxArgs: -1, needs: "words to look for, like `search bgp`", flags: []string{"json", "limit"}},
+	"episode":      {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
+	"takeaways":    {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
+	"chapters":     {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
+	"links":        {run: runQuery, minArgs: 1, maxArgs: -1, needs: episodeArg, flags: []string{"json"}},
+	"latest":       {run: runQuery, maxArgs: 1, flags: []string{"json"}},
+	"random":       {run: runQuery, flags: []string{"json"}},
+	"digest":       {run: runQuery, flags: []string{"json", "since"}},
+	"preview":      {run: cmdPreview, flags: previewFlagNames},
+	"notes-report": {run: cmdNotesReport, minArgs: 1, maxArgs: -1, needs: "feed files or URLs, like `notes-report feed.xml`", flags: []string{"json"}},
 }
 
 // check refuses a command line the command cannot take, before anything is opened,
