@@ -343,9 +343,11 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	}
 	log.Warn("delivery failed; will retry", "attempts", dl.Attempts, "retry_in", wait, "err", err)
 	at := d.now().Add(wait)
-	// A rate limit refused the post: nothing was posted. Any other failure (a
-	// timeout, a server error) may have posted it.
-	return nil, at, d.Store.MarkRetry(wctx, dl.ID, err.Error(), at, ra == nil)
+	// A rate limit refused the post: this attempt posted nothing. Any other
+	// failure (a timeout, a server error) may have posted it. A delivery
+	// already in doubt stays so: a rate limit met while looking for the
+	// earlier attempt's post says nothing of that post.
+	return nil, at, d.Store.MarkRetry(wctx, dl.ID, err.Error(), at, ra == nil || dl.InDoubt)
 }
 
 // retryDelay backs off from 10 s to an hour.
