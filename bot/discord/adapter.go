@@ -46,6 +46,10 @@ type Options struct {
 	// GlobalRate is the most REST requests a second (Discord: 50), interaction
 	// responses excepted; 50 when zero.
 	GlobalRate int
+	// HoldAtStart holds REST calls (not interaction answers) this long after
+	// New: a process that restarts cannot know how much of the global limit
+	// its predecessor used in its last second. run holds one second.
+	HoldAtStart time.Duration
 }
 
 // Adapter is pmbot on Discord: it posts the bot's messages to channels and
@@ -109,6 +113,8 @@ func New(opts Options) (*Adapter, error) {
 	// A window a little over a second: requests spaced a second apart when sent
 	// can arrive closer, and Discord counts them on arrival.
 	a.pace = newPacer(a.now, opts.GlobalRate, time.Second+20*time.Millisecond)
+	a.pace.hold(a.now().Add(opts.HoldAtStart))
+	s.Client.Transport = globalWatch{pace: a.pace, next: s.Client.Transport}
 	return a, nil
 }
 

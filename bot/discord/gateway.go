@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/pmbot/pmbot/bot"
 )
 
 // callbackBody is an interaction response as Discord takes it, with nothing
@@ -60,13 +65,19 @@ func (a *Adapter) restResponder(i *discordgo.Interaction) responder {
 // RunGateway registers the slash commands (when they changed), then answers
 // interactions from the gateway until ctx ends. discordgo keeps the connection:
 // it heartbeats, resumes after a drop or an op 7, and identifies again after an
-// op 9. It returns when the connection is closed; call Wait then for the
-// answers under way.
+// op 9. A first connection that fails (a 429, Discord down) is tried again
+// until ctx ends. It returns when the connection is closed; call Wait then for
+// the answers under way.
 func (a *Adapter) RunGateway(ctx context.Context) error {
-	if err := a.Register(ctx); err != nil {
-		// Commands registered earlier still work: announcements and answers
-		// go on.
-		a.log.Error("slash commands not registered", "err", err)
+	var registering sync.WaitGroup
+	defer registering.Wait()
+	if err := a.register(ctx); err != nil {
+		// Tried again meanwhile; commands registered earlier still work.
+		registering.Add(1)
+		go func() {
+			defer registering.Done()
+			a.registerUntilDone(ctx)
+		}()
 	}
 	s := a.session
 	// Interactions need no intent; Guilds (not privileged) tells the poster
@@ -82,14 +93,77 @@ func (a *Adapter) RunGateway(ctx context.Context) error {
 		a.log.Info("connected to the Discord gateway", "bot", r.User.Username, "servers", len(r.Guilds))
 	})
 	defer ready()
-	if err := s.Open(); err != nil {
-		return fmt.Errorf("discord: gateway: %w", err)
+	err := retry(ctx, func() error {
+		if err := a.wait(ctx, "gateway", discordgo.EndpointGateway); err != nil {
+			return err
+		}
+		return s.Open()
+	}, func(err error, next time.Duration) {
+		a.log.Warn("cannot connect to the Discord gateway yet; trying again", "in", next, "err", err)
+	})
+	if err != nil {
+		return nil // stopped before connecting
 	}
 	<-ctx.Done()
 	if err := s.Close(); err != nil {
 		return fmt.Errorf("discord: close the gateway: %w", err)
 	}
 	return nil
+}
+
+// register registers the commands once. A failure no retry fixes (a bad
+// token, an invalid command) is logged and reported as done.
+func (a *Adapter) register(ctx context.Context) error {
+	err := a.Register(ctx)
+	var re *discordgo.RESTError
+	if err != nil && (a.opts.ApplicationID == "" || errors.As(err, &re) && re.Response != nil && re.Response.StatusCode/100 == 4 && re.Response.StatusCode != http.StatusTooManyRequests) {
+		a.log.Error("slash commands not registered", "err", err)
+		return nil
+	}
+	return err
+}
+
+// registerUntilDone registers the commands, trying again after a failure that
+// may pass (a 429, a server error) until ctx ends.
+func (a *Adapter) registerUntilDone(ctx context.Context) {
+	retry(ctx, func() error { return a.register(ctx) }, func(err error, next time.Duration) {
+		a.log.Warn("slash commands not registered yet; trying again", "in", next, "err", err)
+	})
+}
+
+// retry calls f until it succeeds or ctx ends, waiting between attempts what a
+// rate limit asked, else from one second doubling to a minute; it returns
+// ctx's error when ctx ended first.
+func retry(ctx context.Context, f func() error, failed func(err error, next time.Duration)) error {
+	backoff := time.Second
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		next := backoff
+		var ra *bot.RetryAfterError
+		var rl *discordgo.RateLimitError
+		switch {
+		case errors.As(err, &ra):
+			next = max(ra.After, 100*time.Millisecond)
+		case errors.As(err, &rl) && rl.TooManyRequests != nil:
+			next = max(rl.RetryAfter, 100*time.Millisecond)
+		default:
+			backoff = min(2*backoff, time.Minute)
+		}
+		failed(err, next)
+		t := time.NewTimer(next)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // Register puts the slash commands generated from the router's table in
@@ -105,6 +179,13 @@ func (a *Adapter) Register(ctx context.Context) error {
 		scopes = []string{""}
 	}
 	for _, guild := range scopes {
+		endpoint := discordgo.EndpointApplicationGlobalCommands(a.opts.ApplicationID)
+		if guild != "" {
+			endpoint = discordgo.EndpointApplicationGuildCommands(a.opts.ApplicationID, guild)
+		}
+		if err := a.wait(ctx, "commands", "GET "+endpoint); err != nil {
+			return err
+		}
 		have, err := a.session.ApplicationCommands(a.opts.ApplicationID, guild, discordgo.WithContext(ctx))
 		if err != nil {
 			return fmt.Errorf("discord: list commands: %w", err)
@@ -112,6 +193,9 @@ func (a *Adapter) Register(ctx context.Context) error {
 		if SameCommands(have, want) {
 			a.log.Debug("slash commands up to date", "guild", guild)
 			continue
+		}
+		if err := a.wait(ctx, "commands", endpoint); err != nil {
+			return err
 		}
 		if _, err := a.session.ApplicationCommandBulkOverwrite(a.opts.ApplicationID, guild, want, discordgo.WithContext(ctx)); err != nil {
 			return fmt.Errorf("discord: register commands: %w", err)

@@ -1,6 +1,8 @@
 package discord
 
 import (
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -20,6 +22,9 @@ type pacer struct {
 	// ring starting at head.
 	sent []time.Time
 	head int
+	// until holds every request until then: Discord answered a global 429,
+	// or the process just started.
+	until time.Time
 }
 
 func newPacer(now func() time.Time, rate int, window time.Duration) *pacer {
@@ -34,6 +39,9 @@ func (p *pacer) reserve(maxWait time.Duration) (wait time.Duration, ok bool) {
 	defer p.mu.Unlock()
 	now := p.now()
 	slot := now
+	if p.until.After(slot) {
+		slot = p.until
+	}
 	if len(p.sent) == p.rate {
 		// The oldest of the last rate requests must leave the window first.
 		if free := p.sent[p.head].Add(p.window); free.After(slot) {
@@ -51,4 +59,39 @@ func (p *pacer) reserve(maxWait time.Duration) (wait time.Duration, ok bool) {
 		p.head = (p.head + 1) % p.rate
 	}
 	return wait, true
+}
+
+// hold books no slot before t.
+func (p *pacer) hold(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t.After(p.until) {
+		p.until = t
+	}
+}
+
+// globalWatch tells the pacer of the global 429s Discord answers: discordgo's
+// error does not say whether a limit was global, and a global one must hold
+// every request, not only the delivery that met it.
+type globalWatch struct {
+	pace *pacer
+	next http.RoundTripper
+}
+
+func (t globalWatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil || resp.StatusCode != http.StatusTooManyRequests {
+		return resp, err
+	}
+	h := resp.Header
+	if h.Get("X-RateLimit-Global") == "true" || h.Get("X-RateLimit-Scope") == "global" {
+		// Retry-After is whole seconds, rounded up from the body's
+		// retry_after: never shorter than Discord asks.
+		secs, perr := strconv.ParseFloat(h.Get("Retry-After"), 64)
+		if perr != nil || secs <= 0 {
+			secs = 1
+		}
+		t.pace.hold(t.pace.now().Add(time.Duration(secs * float64(time.Second))))
+	}
+	return resp, err
 }

@@ -1,6 +1,9 @@
 package discord
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -131,4 +134,57 @@ func repeat[T any](v T, n int) []T {
 		out[i] = v
 	}
 	return out
+}
+
+// A global 429 holds every request for its Retry-After; a 429 of one route
+// holds nothing else (discordgo keeps that route's bucket).
+func TestGlobalWatch(t *testing.T) {
+	tests := []struct {
+		name   string
+		header map[string]string
+		want   time.Duration
+	}{
+		{"global", map[string]string{"X-RateLimit-Global": "true", "Retry-After": "3"}, 3 * time.Second},
+		{"global scope", map[string]string{"X-RateLimit-Scope": "global", "Retry-After": "2"}, 2 * time.Second},
+		{"no Retry-After", map[string]string{"X-RateLimit-Global": "true"}, time.Second},
+		{"route", map[string]string{"X-RateLimit-Scope": "user", "Retry-After": "5"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				for k, v := range tt.header {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(http.StatusTooManyRequests)
+				io.WriteString(w, `{"message":"You are being rate limited.","retry_after":1.5,"global":true}`)
+			}))
+			defer srv.Close()
+			clk := &testClock{t: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+			p := newPacer(clk.now, 50, time.Second)
+			c := &http.Client{Transport: globalWatch{pace: p, next: http.DefaultTransport}}
+			resp, err := c.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if wait, _ := p.reserve(time.Hour); wait != tt.want {
+				t.Errorf("next request waits %v, want %v", wait, tt.want)
+			}
+		})
+	}
+}
+
+// A process that starts holds its requests as New was told: its predecessor
+// may have used the global limit's last second.
+func TestHoldAtStart(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
+	p := newPacer(clk.now, 50, time.Second)
+	p.hold(clk.now().Add(time.Second))
+	if wait, ok := p.reserve(time.Hour); !ok || wait != time.Second {
+		t.Errorf("first request waits %v (ok %v), want 1s", wait, ok)
+	}
+	clk.advance(2 * time.Second)
+	if wait, _ := p.reserve(time.Hour); wait != 0 {
+		t.Errorf("after the hold, a request waits %v", wait)
+	}
 }

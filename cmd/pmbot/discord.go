@@ -16,6 +16,8 @@ func (a *app) newDiscord() (*discord.Adapter, error) {
 		BotToken: d.BotToken.Value(), ApplicationID: d.ApplicationID, PublicKey: d.PublicKey,
 		APIURL: d.API(), GuildIDs: d.GuildIDs, Threads: a.cfg.DiscordThreads(), Language: a.cfg.Language,
 		Router: a.router, Logger: a.log.With("component", "discord"),
+		// A restart may follow a burst of its predecessor's.
+		HoldAtStart: time.Second,
 	})
 }
 
