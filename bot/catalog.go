@@ -17,6 +17,7 @@ type CatalogStore interface {
 	Latest(ctx context.Context, feedID int64, n int) ([]store.Episode, error)
 	EpisodeByNumber(ctx context.Context, feedID int64, n int) (store.Episode, error)
 	Episodes(ctx context.Context, feedID int64) ([]store.Episode, error)
+	EpisodesByNumberPrefix(ctx context.Context, feedID int64, digits string, limit int) ([]store.Episode, error)
 }
 
 // Catalog serves one feed's stored episodes to the commands.
@@ -128,6 +129,17 @@ func (c Catalog) ByNumber(ctx context.Context, n int) (feeds.Episode, error) {
 		return feeds.Episode{}, commands.ErrNoEpisode
 	}
 	return ep.Episode, err
+}
+
+// ByNumberPrefix returns up to n episodes whose number starts with digits,
+// newest first.
+func (c Catalog) ByNumberPrefix(ctx context.Context, digits string, n int) ([]feeds.Episode, error) {
+	id, err := c.feedID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eps, err := c.Store.EpisodesByNumberPrefix(ctx, id, digits, n)
+	return unwrap(eps), err
 }
 
 // All returns every episode, newest first.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"strings"
+
+	"github.com/pmbot/pmbot/feeds"
 )
 
 // Choice is one suggestion for an argument being typed: what the user sees, and
@@ -11,6 +13,15 @@ import (
 type Choice struct {
 	Name  string
 	Value string
+}
+
+// NumberPrefixer is a Catalog that finds episodes by the first digits of their
+// number itself (a store query), so that suggesting numbers does not read
+// every episode.
+type NumberPrefixer interface {
+	// ByNumberPrefix returns up to n episodes whose number starts with digits,
+	// newest first.
+	ByNumberPrefix(ctx context.Context, digits string, n int) ([]feeds.Episode, error)
 }
 
 // MaxChoices is the most suggestions a platform shows (Discord: 25).
@@ -46,6 +57,20 @@ func SuggestEpisodes(ctx context.Context, cat Catalog, search Searcher, typed st
 			}
 		}
 	case digits != "" && numeric(digits):
+		if np, ok := cat.(NumberPrefixer); ok {
+			// At every keystroke: the catalogue finds them, not a scan of
+			// every episode.
+			eps, err := np.ByNumberPrefix(ctx, digits, MaxChoices)
+			if err != nil {
+				return nil, err
+			}
+			for _, ep := range eps {
+				if !add(Label(ep), strconv.Itoa(ep.Number)) {
+					break
+				}
+			}
+			break
+		}
 		all, err := cat.All(ctx)
 		if err != nil {
 			return nil, err

@@ -2,11 +2,16 @@ package commands_test
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/pmbot/pmbot/commands"
+	"github.com/pmbot/pmbot/feeds"
 )
 
 func TestSuggestEpisodes(t *testing.T) {
@@ -45,5 +50,49 @@ func TestSuggestEpisodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// prefixCatalog finds numbers by prefix itself, as the store does.
+type prefixCatalog struct {
+	fakeCatalog
+	asked []string
+}
+
+func (c *prefixCatalog) ByNumberPrefix(_ context.Context, digits string, n int) ([]feeds.Episode, error) {
+	c.asked = append(c.asked, digits)
+	var out []feeds.Episode
+	for _, ep := range c.eps {
+		if ep.Number > 0 && strings.HasPrefix(strconv.Itoa(ep.Number), digits) && len(out) < n {
+			out = append(out, ep)
+		}
+	}
+	return out, nil
+}
+
+func (c *prefixCatalog) All(context.Context) ([]feeds.Episode, error) {
+	return nil, errors.New("a number typed must not read every episode")
+}
+
+// A catalogue that finds numbers by prefix is asked for them, with the same
+// suggestions as a scan would give.
+func TestSuggestNumbersByPrefix(t *testing.T) {
+	scan := fakeCatalog{eps: postMortem(t)}
+	byPrefix := &prefixCatalog{fakeCatalog: scan}
+	for _, typed := range []string{"1", "#1", "17", "9", "99"} {
+		want, err := commands.SuggestEpisodes(context.Background(), scan, nil, typed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := commands.SuggestEpisodes(context.Background(), byPrefix, nil, typed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%q: suggestions by prefix differ from a scan (-scan +prefix):\n%s", typed, diff)
+		}
+	}
+	if diff := cmp.Diff([]string{"1", "1", "17", "9", "99"}, byPrefix.asked); diff != "" {
+		t.Errorf("prefixes asked (-want +got):\n%s", diff)
 	}
 }

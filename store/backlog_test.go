@@ -509,3 +509,39 @@ func TestSettleBacklogLarge(t *testing.T) {
 		t.Errorf("a backlogMaxAge later (-want +got):\n%s", diff)
 	}
 }
+
+// Suggesting numbers as they are typed: the episodes whose number starts with
+// the digits, newest first, at most the limit; nothing for anything but digits.
+func TestEpisodesByNumberPrefix(t *testing.T) {
+	fx := newBacklogFixture(t)
+	fx.poll(23)
+	numbers := func(digits string, limit int) []int {
+		eps, err := fx.db.EpisodesByNumberPrefix(context.Background(), fx.feed.ID, digits, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int
+		for _, e := range eps {
+			out = append(out, e.Number)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		digits string
+		limit  int
+		want   []int
+	}{
+		{"2", 25, []int{23, 22, 21, 20, 2}},
+		{"1", 3, []int{19, 18, 17}},
+		{"23", 25, []int{23}},
+		{"230", 25, nil},
+		{"0", 25, nil},
+		{"%", 25, nil},
+		{"1_", 25, nil},
+		{"", 25, nil},
+	} {
+		if diff := cmp.Diff(tt.want, numbers(tt.digits, tt.limit)); diff != "" {
+			t.Errorf("EpisodesByNumberPrefix(%q, %d) (-want +got):\n%s", tt.digits, tt.limit, diff)
+		}
+	}
+}

@@ -335,6 +335,24 @@ func (d *DB) EpisodeByNumber(ctx context.Context, feedID int64, n int) (Episode,
 	return eps[0], nil
 }
 
+// EpisodesByNumberPrefix returns up to limit episodes whose number starts with
+// the digits given ("1" finds 1, 12 and 170), newest first: what autocomplete
+// shows as a number is typed, without reading the whole feed.
+func (d *DB) EpisodesByNumberPrefix(ctx context.Context, feedID int64, digits string, limit int) ([]Episode, error) {
+	if digits == "" || strings.Trim(digits, "0123456789") != "" || limit <= 0 {
+		return nil, nil
+	}
+	// The inner query reads numbers and dates only; whole rows are read for
+	// the few returned.
+	eps, _, err := d.queryEpisodes(ctx, limit, `SELECT `+episodeColumns+` FROM episodes WHERE id IN (
+		SELECT id FROM episodes WHERE feed_id = ? AND number > 0 AND CAST(number AS TEXT) LIKE ? || '%'
+		ORDER BY published DESC, id DESC LIMIT ?) ORDER BY published DESC, id DESC`, feedID, digits, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: episodes numbered %s…: %w", digits, err)
+	}
+	return eps, nil
+}
+
 // EpisodesByID returns the episodes with these ids, in the order given. An id
 // whose row is damaged is left out, so the result can be shorter than ids (even
 // empty): the others are still worth posting. An id with no row at all is
