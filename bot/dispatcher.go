@@ -44,6 +44,19 @@ type pausedError struct{ reason string }
 
 func (e *pausedError) Error() string { return "subscription paused: " + e.reason }
 
+// PostWait is the longest a poster may wait for a rate-limit slot within ctx's
+// deadline, keeping margin for the call itself (half the time left when that
+// is shorter); unbounded without a deadline. A context's deadline is on the
+// real clock, whatever clock the poster keeps.
+func PostWait(ctx context.Context, margin time.Duration) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return time.Duration(1<<63 - 1)
+	}
+	left := time.Until(dl)
+	return left - min(left/2, margin)
+}
+
 // RetryAfterError asks the dispatcher to wait before posting again (a 429).
 type RetryAfterError struct {
 	Err   error

@@ -412,7 +412,7 @@ func (a *Adapter) remember(channel string, info channelInfo) {
 // So it does when discordgo's bucket for the call (bucket, the id the call
 // passes discordgo) is held longer than that.
 func (a *Adapter) wait(ctx context.Context, channel, bucket string) error {
-	limit := maxWait(ctx)
+	limit := bot.PostWait(ctx, postMargin)
 	if held := a.held(bucket); held > limit {
 		return &bot.RetryAfterError{Err: fmt.Errorf("discord: %s: rate limited by Discord for %s", channel, held.Round(time.Millisecond)), After: held}
 	}
@@ -445,20 +445,9 @@ func (a *Adapter) held(bucket string) time.Duration {
 	return rl.GetWaitTime(b, 1)
 }
 
-// maxWait is the longest a post may wait for its slot within ctx's deadline.
-func maxWait(ctx context.Context) time.Duration {
-	dl, ok := ctx.Deadline()
-	if !ok {
-		return time.Duration(1<<63 - 1)
-	}
-	left := time.Until(dl)
-	return left - min(left/2, postMargin)
-}
-
 // failed classifies a REST failure for the dispatcher: a *bot.RetryAfterError
-// for a 429, a
-// *bot.PermanentError pausing the subscription when the channel is gone or
-// closed to the bot, else the error, to retry.
+// for a 429, a *bot.PermanentError pausing the subscription when the channel
+// is gone or closed to the bot, else the error, to retry.
 func (a *Adapter) failed(err error) error {
 	var rl *discordgo.RateLimitError
 	if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {

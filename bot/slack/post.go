@@ -143,16 +143,7 @@ func (a *Adapter) sleep(ctx context.Context, channel string, wait time.Duration,
 }
 
 // maxWait is the longest a post may wait for its slot within ctx's deadline.
-func (a *Adapter) maxWait(ctx context.Context) time.Duration {
-	dl, ok := ctx.Deadline()
-	if !ok {
-		return time.Duration(1<<63 - 1)
-	}
-	// A context's deadline is on the real clock, whatever a.now is. The call
-	// itself needs time after the wait: keep some for it.
-	left := time.Until(dl)
-	return left - min(left/2, postMargin)
-}
+func (a *Adapter) maxWait(ctx context.Context) time.Duration { return bot.PostWait(ctx, postMargin) }
 
 // failed classifies a Web API failure, and holds every post when Slack said to
 // slow down.

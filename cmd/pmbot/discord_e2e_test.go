@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/pmbot/pmbot/bot/discord/fakediscord"
-	"github.com/pmbot/pmbot/store"
 )
 
 // End-to-end tests of `pmbot run` and `pmbot poll --once` on Discord: the real
@@ -169,12 +168,6 @@ func waitDiscordEveryChannel(ctx context.Context, t testing.TB, s *fakediscord.S
 	}
 }
 
-// posted is where the message of a delivery is: the subscribed channel (a forum for
-// a forum post) and the message's id (a forum post's, which is its thread's).
-type posted struct {
-	channel, id string
-}
-
 // checkDiscordOnce checks that every channel holds exactly perChannel messages,
 // each made with Create Message and carrying its delivery key twice, as a button's
 // custom_id and as its nonce (enforce_nonce), no key twice in the server. It
@@ -206,56 +199,12 @@ func checkDiscordOnce(t testing.TB, s *fakediscord.Server, channels []string, pe
 	return byKey
 }
 
-// checkDiscordOutbox checks, in the database the bot left, that every delivery was
-// recorded as sent, with the id of the one message that carries its key.
-func checkDiscordOutbox(t testing.TB, dbPath string, byKey map[string]posted) {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	dls, err := db.Deliveries(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(dls) != len(byKey) {
-		t.Errorf("the outbox holds %d deliveries; %d distinct keys were posted", len(dls), len(byKey))
-	}
-	for _, d := range dls {
-		key := fmt.Sprintf("pmbot-d%d", d.ID)
-		p, ok := byKey[key]
-		switch {
-		case d.Status != store.StatusSent:
-			t.Errorf("delivery %s to %s is %s (%s), want sent", key, d.Subscription.Channel, d.Status, d.LastError)
-		case !ok:
-			t.Errorf("delivery %s to %s is recorded as sent (%s) but no message carries its key", key, d.Subscription.Channel, d.MessageID)
-		case p.channel != d.Subscription.Channel || p.id != d.MessageID:
-			t.Errorf("delivery %s recorded as %s in %s; its message is %s in %s", key, d.MessageID, d.Subscription.Channel, p.id, p.channel)
-		}
-	}
-}
-
 // discordOutboxAfterKill reads the database a killed bot left: how many deliveries
 // it recorded as sent, and how many messages in the channels carry the key of a
 // delivery it did not record (posts it made, then died before recording).
 func discordOutboxAfterKill(t testing.TB, s *fakediscord.Server, channels []string, dbPath string) (sent, unrecorded int) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	dls, err := db.Deliveries(ctx, store.StatusSent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recorded := map[string]bool{}
-	for _, d := range dls {
-		recorded[fmt.Sprintf("pmbot-d%d", d.ID)] = true
-	}
+	recorded := recordedKeys(t, dbPath)
 	for _, c := range channels {
 		for _, m := range s.Messages(c) {
 			if key := discordKey(t, m); key != "" && !recorded[key] {
@@ -263,7 +212,7 @@ func discordOutboxAfterKill(t testing.TB, s *fakediscord.Server, channels []stri
 			}
 		}
 	}
-	return len(dls), unrecorded
+	return len(recorded), unrecorded
 }
 
 // TestDiscordNewEpisodeOneMessagePerChannel: the first poll (by `run`, connected to
@@ -375,7 +324,7 @@ func TestDiscordNewEpisodeOneMessagePerChannel(t *testing.T) {
 	if !slices.Equal(post.AppliedTags, []string{tag}) {
 		t.Errorf("forum post tags %v; want the forum's tag named like the podcast (%s)", post.AppliedTags, tag)
 	}
-	checkDiscordOutbox(t, db, byKey)
+	checkOutbox(t, db, byKey)
 
 	// Nothing new: nothing posted.
 	before := len(fake.Calls(""))
@@ -616,7 +565,7 @@ func discordKillTrial(t *testing.T, channels []string, chans []fakediscord.Chann
 	if len(byKey) != want {
 		t.Errorf("%d distinct deliveries posted, want %d", len(byKey), want)
 	}
-	checkDiscordOutbox(t, db, byKey)
+	checkOutbox(t, db, byKey)
 	if t.Failed() {
 		t.Logf("log of the killed bot:\n%s\nlog of the restarted bot:\n%s", killedLog, bot.logs())
 	}
@@ -771,7 +720,7 @@ func TestDiscordKillBetweenPostAndRecord(t *testing.T) {
 	bot.waitLogCount(ctx, logDelivered, len(channels)-sent)
 	bot.stop(ctx)
 
-	checkDiscordOutbox(t, db, checkDiscordOnce(t, fake, channels, 1))
+	checkOutbox(t, db, checkDiscordOnce(t, fake, channels, 1))
 	if historyReads(fake, drop) == historyBefore {
 		t.Errorf("the restarted bot never read %s's history; calls: %+v", drop, fake.Calls("/channels/"+drop))
 	}
@@ -875,7 +824,7 @@ func TestDiscordRateLimitStorm(t *testing.T) {
 	bot.stop(ctx)
 
 	byKey := checkDiscordOnce(t, fake, channels, 2)
-	checkDiscordOutbox(t, db, byKey)
+	checkOutbox(t, db, byKey)
 	limited := 0
 	for _, c := range fake.Calls("")[before:] {
 		if c.Status == http.StatusTooManyRequests {

@@ -19,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/store"
 )
 
 // binary is the real pmbot, built once for the end-to-end tests.
@@ -444,4 +447,63 @@ func TestHostileFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// posted is where the message carrying a delivery's key is, on any platform:
+// the subscribed channel (a forum for a forum post) and the message's id (a
+// forum post's, which is its thread's).
+type posted struct {
+	channel, id string
+}
+
+// checkOutbox checks, in the database the bot left, that every delivery was
+// recorded as sent, with the id of the one message that carries its key.
+func checkOutbox(t testing.TB, dbPath string, byKey map[string]posted) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dls, err := db.Deliveries(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dls) != len(byKey) {
+		t.Errorf("the outbox holds %d deliveries; %d distinct keys were posted", len(dls), len(byKey))
+	}
+	for _, d := range dls {
+		key := bot.DeliveryKey(d.ID)
+		p, ok := byKey[key]
+		switch {
+		case d.Status != store.StatusSent:
+			t.Errorf("delivery %s to %s is %s (%s), want sent", key, d.Subscription.Channel, d.Status, d.LastError)
+		case !ok:
+			t.Errorf("delivery %s to %s is recorded as sent (%s) but no message carries its key", key, d.Subscription.Channel, d.MessageID)
+		case p.channel != d.Subscription.Channel || p.id != d.MessageID:
+			t.Errorf("delivery %s recorded as %s in %s; its message is %s in %s", key, d.MessageID, d.Subscription.Channel, p.id, p.channel)
+		}
+	}
+}
+
+// recordedKeys are the keys of the deliveries recorded as sent in the database
+// a bot left.
+func recordedKeys(t testing.TB, dbPath string) map[string]bool {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dls, err := db.Deliveries(ctx, store.StatusSent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := make(map[string]bool, len(dls))
+	for _, d := range dls {
+		recorded[bot.DeliveryKey(d.ID)] = true
+	}
+	return recorded
 }
