@@ -121,7 +121,7 @@ func (a *Adapter) Post(ctx context.Context, d bot.Delivery, m bot.Message) (stri
 		if info.kind == kindForum {
 			return a.postForum(ctx, d, m, p, info)
 		}
-		return "", &bot.PermanentError{Err: fmt.Errorf("discord: channel %s takes no messages (neither a text channel nor a forum): %w", d.Channel, err), Pause: true}
+		return "", &bot.PermanentError{Err: said{"discord: the channel takes no messages (neither a text channel nor a forum)", err}, Pause: true}
 	case code == codeInvalidForm:
 		// Our layout was refused: a bug of ours, but the news must still go
 		// out. The plain text says it all, with the same key.
@@ -456,7 +456,7 @@ func (a *Adapter) failed(err error) error {
 		return &bot.RetryAfterError{Err: fmt.Errorf("discord: rate limited: %w", err), After: rl.RetryAfter}
 	}
 	if words, ok := permanent[errorCode(err)]; ok {
-		return &bot.PermanentError{Err: fmt.Errorf("discord: %s (code %d): %w", words, errorCode(err), err), Pause: true}
+		return &bot.PermanentError{Err: said{fmt.Sprintf("discord: %s (code %d)", words, errorCode(err)), err}, Pause: true}
 	}
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized {
@@ -476,3 +476,14 @@ func errorCode(err error) int {
 	}
 	return 0
 }
+
+// said is an error whose message is the words a user reads in
+// `/postmortem status` (a paused subscription's reason), not Discord's raw
+// HTTP answer, which stays reachable with errors.As.
+type said struct {
+	msg string
+	err error
+}
+
+func (e said) Error() string { return e.msg }
+func (e said) Unwrap() error { return e.err }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pmbot/pmbot/bot"
@@ -233,6 +234,15 @@ func TestPostPermanentErrors(t *testing.T) {
 				}
 				if !strings.Contains(err.Error(), tt.code) {
 					t.Errorf("error %q does not name code %s", err, tt.code)
+				}
+				// The reason is what /postmortem status shows: words, not
+				// Discord's raw answer, which stays reachable.
+				if strings.Contains(err.Error(), "HTTP") || strings.Contains(err.Error(), "{") {
+					t.Errorf("error %q carries the raw HTTP answer", err)
+				}
+				var re *discordgo.RESTError
+				if !errors.As(err, &re) {
+					t.Errorf("error %q does not wrap discordgo's", err)
 				}
 				if n := len(srv.Messages(tt.channel)); n != 0 {
 					t.Errorf("%d messages posted", n)
