@@ -148,7 +148,15 @@ func (h *handlers) links(ctx context.Context, req Request) (Reply, error) {
 		rep.Text = t.S("This episode's show notes have no links.")
 		return rep, nil
 	}
-	rep.Links = ep.Notes.Links
+	// The episode's references first; the podcast's own links (subscribe,
+	// social, its site) after them, under a section of their own.
+	rep.Links = ep.Notes.References()
+	for _, l := range ep.Notes.Links {
+		if l.Footer {
+			l.Section = t.S("The podcast's links")
+			rep.Links = append(rep.Links, l)
+		}
+	}
 	return rep, nil
 }
 

@@ -70,6 +70,7 @@ var messageTable = []msg{
 	{"%d left out of every answer; the bot's log names them", "%d left out of every answer; the bot's log names them", "%d écartés de toutes les réponses ; le journal du bot les nomme"},
 	{"that took too long; try again in a moment", "that took too long; try again in a moment", "cela a pris trop de temps ; réessayez dans un instant"},
 	{"Paused", "Paused", "En pause"},
+	{"The podcast's links", "The podcast's links", "Liens du podcast"},
 	{"this button does not do anything any more", "this button does not do anything any more", "ce bouton ne fait plus rien"},
 	{"%s channel %s: %s; subscribe the channel again to resume", "%s channel %s: %s; subscribe the channel again to resume", "%s, salon %s : %s ; réabonnez le salon pour reprendre"},
 	{"Words to look for, in French or English.", "Words to look for, in French or English.", "Les mots à chercher, en français ou en anglais."},

@@ -96,3 +96,28 @@ func TestSuggestNumbersByPrefix(t *testing.T) {
 		t.Errorf("prefixes asked (-want +got):\n%s", diff)
 	}
 }
+
+// The links of an episode: its references first, then the podcast's own links
+// (Footer) under a section of their own, in the user's language.
+func TestLinksKeepTheFooterApart(t *testing.T) {
+	ep := feeds.Episode{Number: 5, Title: "Five", Notes: feeds.Notes{Links: []feeds.Link{
+		{Text: "Follow us", URL: "https://social.example/show", Footer: true},
+		{Text: "The RFC", URL: "https://www.rfc-editor.org/rfc/rfc4271", Section: "References"},
+		{Text: "Our site", URL: "https://show.example/", Footer: true},
+	}}}
+	r := commands.New("/postmortem", commands.Deps{Catalog: fakeCatalog{eps: []feeds.Episode{ep}}})
+	for _, tt := range []struct{ locale, section string }{{"en", "The podcast's links"}, {"fr", "Liens du podcast"}} {
+		rep, err := r.Answer(context.Background(), commands.Request{Locale: tt.locale}, "links 5")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range rep.Links {
+			got = append(got, l.Section+" / "+l.Text)
+		}
+		want := []string{"References / The RFC", tt.section + " / Follow us", tt.section + " / Our site"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: links (-want +got):\n%s", tt.locale, diff)
+		}
+	}
+}

@@ -3,7 +3,11 @@
 // episode is recognised again when its host rewrites it.
 package feeds
 
-import "time"
+import (
+	"time"
+
+	"github.com/pmbot/pmbot/shownotes"
+)
 
 // Episode types, from itunes:episodeType.
 const (
@@ -57,44 +61,28 @@ type Episode struct {
 	Language  string
 	// ChaptersURL is the item's podcast:chapters URL, when present.
 	ChaptersURL string
+	// PodloveChapters are the chapters the item declares inline (Podlove Simple
+	// Chapters, <psc:chapters>), sorted by time; nil when it declares none. When
+	// there are any, they are the episode's chapters.
+	PodloveChapters []Chapter `json:",omitempty"`
 	// Notes is what was understood from the show notes.
 	Notes Notes
 }
 
-// ReadNotes fills NotesText and Notes from NotesHTML.
+// ReadNotes fills NotesText and Notes from NotesHTML, with what the feed says
+// beside the notes: the title (a summary that repeats it is none), the duration
+// (no chapter starts after the end), the episode's page (links to its site are
+// the podcast's own) and the Podlove chapters.
 func (ep *Episode) ReadNotes() {
 	ep.NotesText = NotesText(ep.NotesHTML)
-	ep.Notes = ExtractNotes(ep.NotesHTML)
-}
-
-// Notes is what the show notes say beyond their text: the key takeaways, the
-// chapters, the links and a short summary.
-type Notes struct {
-	Takeaways []string
-	// TakeawaysSource says where the takeaways came from: TakeawaysSection,
-	// TakeawaysList, TakeawaysSummary, or "" when there are none.
-	TakeawaysSource string
-	Chapters        []Chapter
-	Links           []Link
-	Summary         string
-}
-
-// Where takeaways come from, best source first.
-const (
-	TakeawaysSection = "section" // items under a "Points clés"/"Key takeaways" heading
-	TakeawaysList    = "list"    // a list the notes introduce ("en particulier :")
-	TakeawaysSummary = "summary" // the summary, when nothing better exists
-)
-
-// Chapter is a point in the episode with its title.
-type Chapter struct {
-	StartSeconds int    `json:"start_seconds"`
-	Title        string `json:"title"`
-}
-
-// Link is a link from the show notes with the section it appears in.
-type Link struct {
-	Text    string `json:"text"`
-	URL     string `json:"url"`
-	Section string `json:"section"`
+	title := ep.Title
+	if title == "" {
+		title = cleanTitle(ep.RawTitle)
+	}
+	ep.Notes = shownotes.Extract(ep.NotesHTML, shownotes.Options{
+		Title:           title,
+		DurationSeconds: ep.DurationSeconds,
+		Link:            ep.Link,
+		Chapters:        ep.PodloveChapters,
+	})
 }

@@ -92,7 +92,7 @@ func NormalizeEnclosureURL(raw string) string {
 
 // notesVersion is part of every content hash: bump it when the show-notes reading
 // changes, so stored episodes get their notes read again on the next poll.
-const notesVersion = "notes-3"
+const notesVersion = "notes-4"
 
 // ContentHash fingerprints what the feed says of an episode. Everything derived
 // (NotesText, Notes) follows from these fields, so an episode whose hash is
@@ -106,6 +106,13 @@ func (ep Episode) ContentHash() string {
 	}
 	for _, n := range []int64{int64(ep.Number), int64(ep.Season), ep.Published.Unix(), int64(ep.DurationSeconds), ep.AudioSize} {
 		h.Write(strconv.AppendInt(nil, n, 10))
+		h.Write([]byte{0})
+	}
+	// The Podlove chapters the item declares are read into Notes.
+	for _, c := range ep.PodloveChapters {
+		h.Write(strconv.AppendInt(nil, int64(c.StartSeconds), 10))
+		h.Write([]byte{0})
+		h.Write([]byte(c.Title))
 		h.Write([]byte{0})
 	}
 	return strconv.FormatUint(h.Sum64(), 36)

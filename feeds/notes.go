@@ -2,137 +2,72 @@ package feeds
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/pmbot/pmbot/shownotes"
 )
 
-// Limits that keep ExtractNotes and NotesText bounded on hostile or huge notes.
+// Show notes are understood by package shownotes; these names keep the feeds API
+// that the rest of the bot uses.
+
+// Notes is what the show notes say beyond their text: the key takeaways, the
+// chapters, the links and a short summary.
+type Notes = shownotes.Notes
+
+// Chapter is a point in the episode with its title.
+type Chapter = shownotes.Chapter
+
+// Link is a link from the show notes with the section it appears in.
+type Link = shownotes.Link
+
+// Where takeaways come from, best source first.
 const (
-	maxNotesBytes = 1 << 20 // input beyond 1 MiB is ignored
-	maxTakeaways  = 50
-	maxItemLen    = 1000 // runes per takeaway
-	maxChapters   = 200
-	maxLinks      = 200
-	maxTitleLen   = 120 // runes per chapter title
-	maxLinkText   = 300
-	maxSummaryLen = 500
+	TakeawaysSection = shownotes.TakeawaysSection // items under a "Points clés"/"Key takeaways" heading
+	TakeawaysList    = shownotes.TakeawaysList    // a list the notes introduce ("en particulier :")
+	TakeawaysSummary = shownotes.TakeawaysSummary // the notes' first statements, when nothing better exists
 )
 
 // ExtractNotes understands show notes given as HTML or plain text: the key
 // takeaways (and where they came from), the chapters given as timestamps, the
 // links with the section they appear in, and a short summary. It never panics and
-// its work is bounded whatever the input.
+// its work is bounded whatever the input. Episode.ReadNotes also gives the
+// rules what the feed says beside the notes (title, duration, chapters).
 func ExtractNotes(notes string) Notes {
-	notes = capInput(notes)
-	if strings.TrimSpace(notes) == "" {
-		return Notes{}
-	}
-	var blocks []nblock
-	isHTML := looksLikeHTML(notes)
-	if isHTML {
-		blocks = htmlBlocks(notes)
-	} else {
-		blocks = plainBlocks(notes)
-	}
-	blocks = splitRunIns(blocks, !isHTML)
-	assignSections(blocks)
-	markBoilerplate(blocks)
-
-	var n Notes
-	n.Summary = summaryOf(blocks)
-	n.Takeaways, n.TakeawaysSource = takeawaysOf(blocks, !isHTML)
-	if len(n.Takeaways) == 0 && n.Summary != "" {
-		n.Takeaways = firstSentences(n.Summary, 3)
-		if len(n.Takeaways) > 0 {
-			n.TakeawaysSource = TakeawaysSummary
-		}
-	}
-	n.Chapters = chaptersOf(blocks)
-	n.Links = linksOf(blocks)
-	return n
+	return shownotes.Extract(notes, shownotes.Options{})
 }
 
 // NotesText turns HTML show notes into readable plain text: block elements become
 // paragraph breaks, list items and <br> become line breaks, entities are decoded
 // and whitespace is collapsed inside lines. Plain-text notes come back trimmed.
 func NotesText(notes string) string {
-	notes = capInput(notes)
-	if !looksLikeHTML(notes) {
-		return strings.TrimSpace(notes)
-	}
+	return shownotes.Text(notes)
+}
+
+// isSpaceRune reports white space, including the no-break and zero-width spaces
+// feeds put in text.
+func isSpaceRune(r rune) bool {
+	return unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff'
+}
+
+// collapseSpaces collapses runs of whitespace into one space and trims.
+func collapseSpaces(s string) string {
 	var b strings.Builder
-	prevItem := false
-	for i, bl := range htmlBlocks(notes) {
-		if i > 0 {
-			if bl.kind == blockItem && prevItem {
-				b.WriteString("\n")
-			} else {
-				b.WriteString("\n\n")
-			}
-		}
-		b.WriteString(bl.text)
-		prevItem = bl.kind == blockItem
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// capInput keeps at most maxNotesBytes, so that every later step is bounded.
-func capInput(s string) string { return capInputAt(s, maxNotesBytes) }
-
-// capInputAt keeps at most n bytes of s, cut on a rune boundary.
-func capInputAt(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for len(s) > 0 && !utf8.RuneStart(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	if len(s) > 0 {
-		if r, size := utf8.DecodeLastRuneInString(s); r == utf8.RuneError && size <= 1 {
-			s = s[:len(s)-1]
-		}
-	}
-	return s
-}
-
-// htmlTagNames are the tags whose presence makes notes HTML. Plain text may well
-// contain "<" ("a < b", "<3"), so a known tag name is required.
-var htmlTagNames = []string{
-	"p", "br", "li", "ul", "ol", "a", "div", "span", "b", "i", "em", "strong",
-	"h1", "h2", "h3", "h4", "h5", "h6", "img", "hr", "blockquote", "table", "pre",
-	"u", "small", "code", "section", "article", "font", "center", "iframe", "sup", "sub",
-}
-
-// looksLikeHTML reports whether notes contain at least one known HTML tag.
-func looksLikeHTML(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] != '<' {
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if isSpaceRune(r) {
+			space = b.Len() > 0
 			continue
 		}
-		j := i + 1
-		if j < len(s) && s[j] == '/' {
-			j++
+		if space {
+			b.WriteByte(' ')
+			space = false
 		}
-		k := j
-		for k < len(s) && k-j < 12 && isASCIIAlnum(s[k]) {
-			k++
+		if r == utf8.RuneError || r == 0 {
+			r = '\uFFFD'
 		}
-		if k == j || k >= len(s) {
-			continue
-		}
-		if c := s[k]; c != '>' && c != ' ' && c != '/' && c != '\t' && c != '\n' && c != '\r' {
-			continue
-		}
-		name := strings.ToLower(s[j:k])
-		for _, t := range htmlTagNames {
-			if name == t {
-				return true
-			}
-		}
+		b.WriteRune(r)
 	}
-	return false
-}
-
-func isASCIIAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	return b.String()
 }

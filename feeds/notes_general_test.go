@@ -31,14 +31,14 @@ func TestChapterForms(t *testing.T) {
 		want        []Chapter
 	}{
 		{"parenthesised times on lines", "<p>Timestamps:</p><p>(00:00) Intro<br>(05:30) The outage<br>(1:02:03) Wrap-up</p>",
-			[]Chapter{{0, "Intro"}, {330, "The outage"}, {3723, "Wrap-up"}}},
+			[]Chapter{{StartSeconds: 0, Title: "Intro"}, {StartSeconds: 330, Title: "The outage"}, {StartSeconds: 3723, Title: "Wrap-up"}}},
 		{"bracketed h:mm:ss list items", "<ul><li>[00:12:30] DNS basics</li><li>[00:45:00] BGP</li></ul>",
-			[]Chapter{{750, "DNS basics"}, {2700, "BGP"}}},
+			[]Chapter{{StartSeconds: 750, Title: "DNS basics"}, {StartSeconds: 2700, Title: "BGP"}}},
 		{"dashes between time and title", "<p>0:00 - Intro<br>5:30 – Why it broke<br>12:05 — Fix</p>",
-			[]Chapter{{0, "Intro"}, {330, "Why it broke"}, {725, "Fix"}}},
+			[]Chapter{{StartSeconds: 0, Title: "Intro"}, {StartSeconds: 330, Title: "Why it broke"}, {StartSeconds: 725, Title: "Fix"}}},
 		{"times of day are not chapters", "We meet at 10:30 and the show starts at 11:00 sharp.", nil},
 		{"a labelled run of times", "Chapters: 00:00 Intro 03:15 Context 10:00 Outro",
-			[]Chapter{{0, "Intro"}, {195, "Context"}, {600, "Outro"}}},
+			[]Chapter{{StartSeconds: 0, Title: "Intro"}, {StartSeconds: 195, Title: "Context"}, {StartSeconds: 600, Title: "Outro"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,18 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mmcdole/gofeed"
+
+	"github.com/pmbot/pmbot/shownotes"
+)
+
+// The limits of package shownotes, as these tests check them.
+const (
+	maxNotesBytes = shownotes.MaxInput
+	maxTakeaways  = shownotes.MaxTakeaways
+	maxItemLen    = shownotes.MaxItemRunes
+	maxChapters   = shownotes.MaxChapters
+	maxLinks      = shownotes.MaxLinks
+	maxSummaryLen = shownotes.MaxSummaryRunes
 )
 
 // fixtureItem is one item of a fixture feed, with the notes the way the feed
@@ -164,11 +176,11 @@ func TestExtractNotesPostMortemChapters(t *testing.T) {
 	t.Run("ep12 titles", func(t *testing.T) {
 		got := ExtractNotes(episodeNotes(t, postMortemHTML, 12)).Chapters
 		want := []Chapter{
-			{120, "Un bref historique des techniques d'anonymisations"},
-			{410, "Définit la confidentialité différentielle et ses propriétés"},
-			{1218, "Un cas d'usage au sein de Google"},
-			{1678, "Discuter des implémentations existantes"},
-			{2053, "Des challenges à l'adoption de cette technique"},
+			{StartSeconds: 120, Title: "Un bref historique des techniques d'anonymisations"},
+			{StartSeconds: 410, Title: "Définit la confidentialité différentielle et ses propriétés"},
+			{StartSeconds: 1218, Title: "Un cas d'usage au sein de Google"},
+			{StartSeconds: 1678, Title: "Discuter des implémentations existantes"},
+			{StartSeconds: 2053, Title: "Des challenges à l'adoption de cette technique"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("chapters (-want +got):\n%s", diff)
@@ -222,8 +234,8 @@ func TestExtractNotesPostMortemLinks(t *testing.T) {
 	}
 	t.Run("ep2 anchor text", func(t *testing.T) {
 		want := []Link{
-			{"Site web Dragonblood - Analysing WPA3's Dragonfly Handshake", "https://wpa3.mathyvanhoef.com/", "Références"},
-			{"Dragonblood: Analyzing the Dragonfly Handshake of WPA3 and EAP-pwd", "https://eprint.iacr.org/2019/383", "Références"},
+			{Text: "Site web Dragonblood - Analysing WPA3's Dragonfly Handshake", URL: "https://wpa3.mathyvanhoef.com/", Section: "Références"},
+			{Text: "Dragonblood: Analyzing the Dragonfly Handshake of WPA3 and EAP-pwd", URL: "https://eprint.iacr.org/2019/383", Section: "Références"},
 		}
 		if diff := cmp.Diff(want, ExtractNotes(episodeNotes(t, postMortemHTML, 2)).Links); diff != "" {
 			t.Errorf("links (-want +got):\n%s", diff)
@@ -272,13 +284,14 @@ func TestExtractNotesFireside(t *testing.T) {
 		t.Fatalf("%d links, want 17: %v", len(got.Links), got.Links)
 	}
 	want := []Link{
-		{"Marco on Twitter", "https://twitter.com/marcoarment", "Links & Show Notes"},
-		{"Marco's Blog", "https://marco.org", "Links & Show Notes"},
+		{Text: "Marco on Twitter", URL: "https://twitter.com/marcoarment", Section: "Links & Show Notes"},
+		{Text: "Marco's Blog", URL: "https://marco.org", Section: "Links & Show Notes"},
 	}
 	if diff := cmp.Diff(want, got.Links[:2]); diff != "" {
 		t.Errorf("first links (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(Link{"Website", "https://launchedfm.com", "More Launched"}, got.Links[14]); diff != "" {
+	// Changed (issue 9): the show's own site under "More Launched" is marked as its footer.
+	if diff := cmp.Diff(Link{Text: "Website", URL: "https://launchedfm.com", Section: "More Launched", Footer: true}, got.Links[14]); diff != "" {
 		t.Errorf("More Launched link (-want +got):\n%s", diff)
 	}
 	// A list under a links heading is not takeaways.
@@ -404,7 +417,7 @@ func TestExtractNotesSynthetic(t *testing.T) {
 			want: Notes{
 				Takeaways:       []string{"Test your backups.", "Page a human."},
 				TakeawaysSource: TakeawaysSection,
-				Links:           []Link{{"Our site", "https://example.org/x", "Links"}},
+				Links:           []Link{{Text: "Our site", URL: "https://example.org/x", Section: "Links"}},
 				Summary:         "We talk about outages.",
 			},
 		},
@@ -432,19 +445,20 @@ func TestExtractNotesSynthetic(t *testing.T) {
 			want: Notes{
 				Takeaways:       []string{"How the cache fell over", "Why retries made it worse"},
 				TakeawaysSource: TakeawaysList,
-				Links:           []Link{{"https://example.org/a", "https://example.org/a", "Resources"}},
-				Summary:         "In this episode we cover:",
+				// Changed (issue 9): a link whose text is its URL is named by its host and path.
+				Links: []Link{{Text: "example.org/a", URL: "https://example.org/a", Section: "Resources"}},
+				// Changed (issue 9): a label ending in ":" is never the summary; the first item stands in.
+				Summary: "How the cache fell over",
 			},
 		},
 		{
 			name:  "links list is not takeaways, bad schemes dropped",
 			notes: "<p>Hello there.</p><h3>Links</h3><ul><li>Docs: <a href=\"https://example.org/docs\">https://example.org/docs</a></li><li><a href=\"javascript:alert(1)\">click</a></li><li><a href=\"mailto:a@example.org\">Mail us</a></li><li><a href=\"/relative\">rel</a></li></ul>",
 			want: Notes{
-				Takeaways:       []string{"Hello there."},
-				TakeawaysSource: TakeawaysSummary,
+				// Changed (issue 9): a greeting is no takeaway, so the summary gives none.
 				Links: []Link{
-					{"Docs", "https://example.org/docs", "Links"},
-					{"Mail us", "mailto:a@example.org", "Links"},
+					{Text: "Docs", URL: "https://example.org/docs", Section: "Links"},
+					{Text: "Mail us", URL: "mailto:a@example.org", Section: "Links"},
 				},
 				Summary: "Hello there.",
 			},
@@ -453,17 +467,15 @@ func TestExtractNotesSynthetic(t *testing.T) {
 			name:  "line chapters",
 			notes: "Show notes\n00:00 Intro\n05:30 - The outage\n1:02:03 Wrap-up",
 			want: Notes{
-				Chapters:        []Chapter{{0, "Intro"}, {330, "The outage"}, {3723, "Wrap-up"}},
-				Summary:         "00:00 Intro 05:30 - The outage 1:02:03 Wrap-up",
-				Takeaways:       []string{"00:00 Intro 05:30 - The outage 1:02:03 Wrap-up"},
-				TakeawaysSource: TakeawaysSummary,
+				// Changed (issue 9): timestamp lines are chapters, not prose: no summary, no takeaways.
+				Chapters: []Chapter{{StartSeconds: 0, Title: "Intro"}, {StartSeconds: 330, Title: "The outage"}, {StartSeconds: 3723, Title: "Wrap-up"}},
 			},
 		},
 		{
 			name:  "inline colon chapters need two increasing non-clock times",
 			notes: "We start with the history (02:10), then the fix (14:47).",
 			want: Notes{
-				Chapters:        []Chapter{{130, "We start with the history"}, {887, "The fix"}},
+				Chapters:        []Chapter{{StartSeconds: 130, Title: "We start with the history"}, {StartSeconds: 887, Title: "The fix"}},
 				Summary:         "We start with the history (02:10), then the fix (14:47).",
 				Takeaways:       []string{"We start with the history (02:10), then the fix (14:47)."},
 				TakeawaysSource: TakeawaysSummary,
@@ -473,8 +485,9 @@ func TestExtractNotesSynthetic(t *testing.T) {
 			name:  "clock times are not chapters",
 			notes: "Live show at 17:00 in Paris. Doors (16:30) and talk (17:00). Last Modified 10/08/2021 13:52:18. Rendez-vous à 17h.",
 			want: Notes{
-				Summary:         "Live show at 17:00 in Paris. Doors (16:30) and talk (17:00). Last Modified 10/08/2021 13:52:18. Rendez-vous à 17h.",
-				Takeaways:       []string{"Live show at 17:00 in Paris.", "Doors (16:30) and talk (17:00).", "Last Modified 10/08/2021 13:52:18."},
+				Summary: "Live show at 17:00 in Paris. Doors (16:30) and talk (17:00). Last Modified 10/08/2021 13:52:18. Rendez-vous à 17h.",
+				// Changed (issue 9): "Last Modified <date>" is a stamp, not a statement.
+				Takeaways:       []string{"Live show at 17:00 in Paris.", "Doors (16:30) and talk (17:00)."},
 				TakeawaysSource: TakeawaysSummary,
 			},
 		},
@@ -493,7 +506,7 @@ func TestExtractNotesSynthetic(t *testing.T) {
 			want: Notes{
 				Takeaways:       []string{"Utiliser des outils (e.g.Terraform) est utile.", "Voir https://example.org/A.Bcd pour ASP.NET."},
 				TakeawaysSource: TakeawaysSection,
-				Links:           []Link{{"Voir", "https://example.org/A.Bcd", "Points clés"}},
+				Links:           []Link{{Text: "Voir", URL: "https://example.org/A.Bcd", Section: "Points clés"}},
 				Summary:         "Intro.",
 			},
 		},
@@ -538,14 +551,14 @@ func TestNotesText(t *testing.T) {
 
 func TestParseChaptersJSON(t *testing.T) {
 	simple := []Chapter{
-		{0, "Intro"}, {168, "Hearing Aids"}, {260, "Progress Report"}, {410, "Namespace"},
-		{3990, "Just Break Up"}, {4600, "Donations"}, {5510, "The Big Players"},
-		{5854, "Spread the Word"}, {6089, "Outro"},
+		{StartSeconds: 0, Title: "Intro"}, {StartSeconds: 168, Title: "Hearing Aids"}, {StartSeconds: 260, Title: "Progress Report"}, {StartSeconds: 410, Title: "Namespace"},
+		{StartSeconds: 3990, Title: "Just Break Up"}, {StartSeconds: 4600, Title: "Donations"}, {StartSeconds: 5510, Title: "The Big Players"},
+		{StartSeconds: 5854, Title: "Spread the Word"}, {StartSeconds: 6089, Title: "Outro"},
 	}
 	complexWant := []Chapter{
-		{0, "Intro"}, {168, "Hearing Aids"}, {260, "Progress Report"}, {410, "Namespace"},
-		{3990, "Just Break Up"}, {4200, "Played song by artist"}, {4600, "Donations"},
-		{5510, "The Big Players"}, {5854, "Spread the Word"}, {6089, "Outro"},
+		{StartSeconds: 0, Title: "Intro"}, {StartSeconds: 168, Title: "Hearing Aids"}, {StartSeconds: 260, Title: "Progress Report"}, {StartSeconds: 410, Title: "Namespace"},
+		{StartSeconds: 3990, Title: "Just Break Up"}, {StartSeconds: 4200, Title: "Played song by artist"}, {StartSeconds: 4600, Title: "Donations"},
+		{StartSeconds: 5510, Title: "The Big Players"}, {StartSeconds: 5854, Title: "Spread the Word"}, {StartSeconds: 6089, Title: "Outro"},
 	}
 	for _, tt := range []struct {
 		file string
@@ -574,8 +587,8 @@ func TestParseChaptersJSON(t *testing.T) {
 		want    []Chapter
 		wantErr bool
 	}{
-		{"floats round down", `{"version":"1.2.0","chapters":[{"startTime":12.9,"title":" A  b "},{"startTime":"30.5","title":"S"}]}`, []Chapter{{12, "A b"}, {30, "S"}}, false},
-		{"toc false and bad times skipped", `{"chapters":[{"startTime":1,"toc":false},{"startTime":-3,"title":"neg"},{"title":"none"},{"startTime":5,"toc":true,"title":"ok","extra":{"x":[1,2]}}]}`, []Chapter{{5, "ok"}}, false},
+		{"floats round down", `{"version":"1.2.0","chapters":[{"startTime":12.9,"title":" A  b "},{"startTime":"30.5","title":"S"}]}`, []Chapter{{StartSeconds: 12, Title: "A b"}, {StartSeconds: 30, Title: "S"}}, false},
+		{"toc false and bad times skipped", `{"chapters":[{"startTime":1,"toc":false},{"startTime":-3,"title":"neg"},{"title":"none"},{"startTime":5,"toc":true,"title":"ok","extra":{"x":[1,2]}}]}`, []Chapter{{StartSeconds: 5, Title: "ok"}}, false},
 		{"empty list", `{"version":"1.2.0","chapters":[]}`, []Chapter{}, false},
 		{"no chapters key", `{"version":"1.2.0"}`, nil, true},
 		{"not json", `<xml/>`, nil, true},
@@ -668,6 +681,25 @@ func BenchmarkExtractNotes(b *testing.B) {
 	for b.Loop() {
 		for _, it := range items {
 			ExtractNotes(it.Notes)
+		}
+	}
+}
+
+// BenchmarkReadNotes730 reads the notes of every item of the 730-item feed, the
+// show-notes share of BenchmarkParse730.
+func BenchmarkReadNotes730(b *testing.B) {
+	doc, err := os.ReadFile("../testdata/feeds/giant-bombcast-730-items.rss")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := ParseBytes(doc, ParseOptions{SkipNotes: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range f.Episodes {
+			f.Episodes[i].ReadNotes()
 		}
 	}
 }

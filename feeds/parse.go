@@ -9,6 +9,7 @@ import (
 	"html"
 	"io"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -203,6 +204,7 @@ func toEpisode(it *gofeed.Item, f *Feed) (Episode, bool) {
 	}
 
 	ep.ChaptersURL = extAttr(it.Extensions, "podcast", "chapters", "url")
+	ep.PodloveChapters = podloveChapters(it.Extensions)
 
 	// Feed content is data: a link that is not a web address (javascript:, data:,
 	// a relative path) is not passed on to be clicked.
@@ -360,4 +362,42 @@ func extAttr(exts ext.Extensions, prefix, name, attr string) string {
 		return strings.TrimSpace(l[0].Attrs[attr])
 	}
 	return ""
+}
+
+// maxPodloveChapters bounds the <psc:chapter> elements read for one item.
+const maxPodloveChapters = 500
+
+// podloveChapters reads Podlove Simple Chapters (<psc:chapters><psc:chapter
+// start="00:01:02.500" title="…"/></psc:chapters>, http://podlove.org/simple-chapters):
+// each chapter's start in whole seconds and its title, sorted by time, without
+// the ones whose start cannot be read or that have no title. gofeed keeps them
+// as extensions under the prefix the feed declares, usually "psc"; any prefix
+// with a <chapters> of <chapter start=…> elements is read, except podcast's own.
+func podloveChapters(exts ext.Extensions) []Chapter {
+	var out []Chapter
+	prefixes := make([]string, 0, len(exts))
+	for prefix := range exts {
+		prefixes = append(prefixes, prefix)
+	}
+	sort.Strings(prefixes) // map order would make ties between prefixes vary
+	for _, prefix := range prefixes {
+		if prefix == "podcast" {
+			continue
+		}
+		for _, list := range exts[prefix]["chapters"] {
+			for _, c := range list.Children["chapter"] {
+				if len(out) == maxPodloveChapters {
+					break
+				}
+				secs, ok := ParseDuration(c.Attrs["start"])
+				title := collapseSpaces(html.UnescapeString(c.Attrs["title"]))
+				if !ok || title == "" {
+					continue
+				}
+				out = append(out, Chapter{StartSeconds: secs, Title: title})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].StartSeconds < out[j].StartSeconds })
+	return out
 }

@@ -265,7 +265,7 @@ func RenderReply(w *strings.Builder, r commands.Reply) {
 				w.WriteString("\n")
 			}
 			renderEpisode(w, lang, ep, true)
-			renderLinks(w, lang, ep.Notes.Links)
+			renderLinks(w, lang, ep.Notes.References())
 			continue
 		}
 		if i == 0 && above {

@@ -83,9 +83,10 @@ func (b *builder) card(ep feeds.Episode, room int) *discordgo.MessageEmbed {
 			}
 		})
 	}
-	if len(ep.Notes.Links) > 0 {
+	// An episode's card lists its references, not the podcast's own links.
+	if refs := ep.Notes.References(); len(refs) > 0 {
 		writers = append(writers, func(k int) {
-			fields, c := b.linkFields(ep.Notes.Links, share(room, k))
+			fields, c := b.linkFields(refs, share(room, k))
 			cut = cut || c
 			e.Fields = fields
 			for _, f := range fields {

@@ -163,7 +163,7 @@ func (c *cardWriter) bodies(ep feeds.Episode) []func(budget) {
 			c.keep(blks, shown < len(tk))
 		})
 	}
-	if groups, total := c.b.linkGroups(ep.Notes.Links); total > 0 {
+	if groups, total := c.b.linkGroups(ep.Notes.References()); total > 0 {
 		out = append(out, func(share budget) {
 			share.chars = min(share.chars, maxListLinks)
 			blks, shown := c.b.list(groups, total, share)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/shownotes"
 )
 
 // notesReport is what `pmbot notes-report` says about one feed: how its show notes
@@ -67,8 +68,12 @@ type linksReport struct {
 	URLText      int `json:"url_text"`
 	NoText       int `json:"no_text"`
 	SentenceText int `json:"sentence_text"`
-	// FooterLike: the URL comes back in at least half the episodes of a feed of
-	// four or more: the podcast's own footer or promo among the references.
+	// Footer: links the extraction marked as the podcast's own (subscribe,
+	// social, its site), kept apart from the episode's references.
+	Footer int `json:"footer"`
+	// FooterLike: a link not marked Footer whose URL comes back in at least
+	// half the episodes of a feed of four or more: the podcast's own footer or
+	// promo left among the references.
 	FooterLike int `json:"footer_like"`
 }
 
@@ -182,7 +187,10 @@ func reportNotes(name string, feed *feeds.Feed) notesReport {
 			case len(strings.Fields(text)) > 12:
 				r.Links.SentenceText++
 			}
-			if footerLike(k) {
+			switch {
+			case l.Footer:
+				r.Links.Footer++
+			case footerLike(k):
 				r.Links.FooterLike++
 			}
 		}
@@ -202,20 +210,20 @@ func chaptersSource(n feeds.Notes) string {
 
 func writeNotesTable(w io.Writer, reports []notesReport) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "feed\tepisodes\twith notes\ttakeaways: section\tlist\tsummary\tnone\tchapters\tpodcast:chapters\tbeyond end\tuntitled\tlinks\ttracking\tduplicate\turl text\tno text\tsentence text\tfooter-like\t")
+	fmt.Fprintln(tw, "feed\tepisodes\twith notes\ttakeaways: section\tlist\tsummary\tnone\tchapters\tpodcast:chapters\tbeyond end\tuntitled\tlinks\ttracking\tduplicate\turl text\tno text\tsentence text\tfooter\tfooter-like\t")
 	for _, r := range reports {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n",
 			r.Feed, r.Episodes, r.WithNotes,
 			r.Takeaways.Section, r.Takeaways.List, r.Takeaways.Summary, r.Takeaways.None,
 			chaptersCell(r.Chapters), r.Chapters.PodcastChapters, r.Chapters.BeyondEnd, r.Chapters.Untitled,
-			r.Links.Total, r.Links.Tracking, r.Links.Duplicate, r.Links.URLText, r.Links.NoText, r.Links.SentenceText, r.Links.FooterLike)
+			r.Links.Total, r.Links.Tracking, r.Links.Duplicate, r.Links.URLText, r.Links.NoText, r.Links.SentenceText, r.Links.Footer, r.Links.FooterLike)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\ntakeaways: episodes by where their takeaways came from. chapters: episodes with chapters from their notes,\n"+
 		"by rule when the notes say which; podcast:chapters: episodes that name a chapters file (not fetched here).\n"+
-		"links: every link of every episode; footer-like: its URL comes back in half the episodes or more.\n")
+		"links: every link of every episode; footer: marked as the podcast's own; footer-like: not marked, but its URL comes back in half the episodes or more.\n")
 	return err
 }
 
@@ -233,35 +241,13 @@ func chaptersCell(c chaptersReport) string {
 	return fmt.Sprintf("%d (%s)", c.Episodes, strings.Join(parts, ", "))
 }
 
-// Tracking parameters the report looks for.
-var (
-	notesTrackingParams = map[string]bool{
-		"fbclid": true, "gclid": true, "dclid": true, "gbraid": true, "wbraid": true, "msclkid": true,
-		"mc_cid": true, "mc_eid": true, "igshid": true, "yclid": true, "_hsenc": true, "_hsmi": true,
-		"mkt_tok": true, "wt_mc": true, "wt_zmc": true,
-	}
-	notesAmazonParams = map[string]bool{
-		"ref": true, "ref_": true, "tag": true, "qid": true, "sr": true, "linkcode": true,
-		"linkid": true, "camp": true, "creative": true, "creativeasin": true,
-	}
-)
-
-func notesTrackingParam(host, key string) bool {
-	k := strings.ToLower(key)
-	if strings.HasPrefix(k, "utm_") || notesTrackingParams[k] {
-		return true
-	}
-	h := strings.ToLower(host)
-	return (strings.Contains(h, "amazon.") || strings.Contains(h, "amzn.")) && notesAmazonParams[k]
-}
-
 func notesHasTracking(raw string) bool {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return false
 	}
 	for k := range u.Query() {
-		if notesTrackingParam(u.Host, k) {
+		if shownotes.IsTrackingParam(u.Host, k) {
 			return true
 		}
 	}
@@ -278,7 +264,7 @@ func notesNormURL(raw string) string {
 	}
 	q := u.Query()
 	for k := range q {
-		if notesTrackingParam(u.Host, k) {
+		if shownotes.IsTrackingParam(u.Host, k) {
 			q.Del(k)
 		}
 	}

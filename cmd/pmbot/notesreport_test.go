@@ -177,7 +177,7 @@ func TestNotesReportTextAndJSONAgree(t *testing.T) {
 			want := strings.Fields(strings.Join([]string{
 				strconv.Itoa(r.Episodes), strconv.Itoa(r.WithNotes), strconv.Itoa(r.Takeaways.Section), strconv.Itoa(r.Takeaways.List), strconv.Itoa(r.Takeaways.Summary), strconv.Itoa(r.Takeaways.None),
 				chaptersCell(r.Chapters), strconv.Itoa(r.Chapters.PodcastChapters), strconv.Itoa(r.Chapters.BeyondEnd), strconv.Itoa(r.Chapters.Untitled),
-				strconv.Itoa(r.Links.Total), strconv.Itoa(r.Links.Tracking), strconv.Itoa(r.Links.Duplicate), strconv.Itoa(r.Links.URLText), strconv.Itoa(r.Links.NoText), strconv.Itoa(r.Links.SentenceText), strconv.Itoa(r.Links.FooterLike),
+				strconv.Itoa(r.Links.Total), strconv.Itoa(r.Links.Tracking), strconv.Itoa(r.Links.Duplicate), strconv.Itoa(r.Links.URLText), strconv.Itoa(r.Links.NoText), strconv.Itoa(r.Links.SentenceText), strconv.Itoa(r.Links.Footer), strconv.Itoa(r.Links.FooterLike),
 			}, " "))
 			if diff := cmp.Diff(want, row); diff != "" {
 				t.Errorf("text row and JSON differ (-json +text):\n%s\n%s", diff, text)

@@ -1,6 +1,7 @@
-package feeds
+package shownotes
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
@@ -9,28 +10,39 @@ import (
 	"unicode/utf8"
 )
 
-// Chapters from timestamps in the notes.
+// Chapters from timestamps in the notes (the feed's own chapters, Podlove or
+// podcast:chapters, come from elsewhere and take precedence).
 //
 // Forms and the rule for each:
 //   - minute marks: (02'00"), [1’ 50’’], [14’], [42’10’’], also with ′ ″ “ ”. In
 //     brackets or parentheses they always count; bare, they need both minutes
 //     and seconds marks (21'40"), since a lone "14’" is too ambiguous.
-//   - colon forms: 12:34, 1:02:03, (12:34), [1:02:03]. A colon time counts when it
-//     starts a line ("00:00 Intro", "- 12:34 Topic"); inside running text, the
-//     notes' inline colon times count only together: at least two, strictly
-//     increasing, and not all of them looking like times of day (hh:mm with the
-//     minutes a multiple of 5, as in "(16:30)" and "(17:00)") unless the notes
-//     name chapters or timestamps. A single inline "12:34" is never a chapter.
+//   - colon forms: 12:34, 1:02:03, 01:02:03.500, (12:34), [1:02:03]; and, at the
+//     start of a line, times with units: 1h02m03s, 12m30s, 1h05.
+//   - a time that starts a line ("00:00 Intro", "- [12:34] Topic") or ends it
+//     ("Intro (00:00)", "Topic - 12:34") counts with the other such times of
+//     its list, table or block, when together they read like chapters: two at
+//     least (one under a chapters label), increasing, making up their block
+//     rather than one line of prose, starting within 15 minutes (unless written
+//     with hours or announced), and not a schedule of times of day ("09:00
+//     Doors open", "09:30 Keynote": all round hh:mm from 5:00 on).
+//   - a table row with a cell that is a time is a chapter titled by another cell.
+//   - inside running text, colon times count only together: at least two,
+//     strictly increasing, and not all of them looking like times of day (hh:mm
+//     with the minutes a multiple of 5, as in "(16:30)" and "(17:00)") unless the
+//     notes name chapters or timestamps. A single inline "12:34" is never a
+//     chapter.
 //
 // Not chapters, whatever the form: times in a credits section, times whose
 // sentence speaks of an excerpt, music or film ("L'extrait audio à 21'40" est
 // issu du film"), colon times after a date ("10/08/2021 13:52:18") or after
-// "à", "at", "from", "until"…, or followed by "am", "pm", "h", "UTC"….
+// "à", "at", "from", "until"…, or followed by "am", "pm", "h", "UTC"…, and times
+// at or after the episode's end when its duration is known.
 //
 // Titles: on a line that starts with a timestamp, each title is the text after
 // its timestamp; elsewhere the clause just before it (back to the previous
 // timestamp or the sentence start), without connecting words ("avant de
-// revenir sur", "pour enfin", "et", "on").
+// revenir sur", "pour enfin", "et", "on"). A time without a title is no chapter.
 
 var (
 	primeBracketRe = regexp.MustCompile(`[\[(]\s?(\d{1,3})\s?['’′]\s?(?:(\d{1,2})\s?(?:"|''|’’|″|”|“|′′|'’|’')?\s?)?[\])]`)
@@ -69,37 +81,83 @@ type chapterCand struct {
 	block, line int
 	stamp
 	title string
+	// group names the list, table or block a stamp at the start (or the end) of
+	// its line belongs to; "" for other stamps.
+	group string
+	// trailing is set on a stamp that ends its line ("Intro (00:00)").
+	trailing bool
+	// hms is set on a stamp written with hours ("00:12:30").
+	hms bool
 }
 
-// chaptersOf extracts chapters from the notes' timestamps.
-func chaptersOf(blocks []nblock) []Chapter {
+// chaptersOf extracts chapters from the notes' timestamps, bounded by the
+// episode's duration when it is known (durationSeconds > 0).
+//
+// A stamp at the start of a line ("00:00 Intro", "- [12:30] Topic") or ending it
+// ("Intro (00:00)") counts with the other stamps of its list, table or block:
+// together they must read like chapters (see chapterGroup). Stamps inside
+// running text follow the rules at the top of this file. A table row whose cell
+// is a time is a chapter titled by another cell.
+func chaptersOf(blocks []nblock, durationSeconds int) []Chapter {
 	var accepted []chapterCand
 	var inline []chapterCand
+	groups := map[string][]chapterCand{}
+	var order []string
 	lines := map[int][]string{}
+	addGroup := func(c chapterCand) {
+		if _, ok := groups[c.group]; !ok {
+			order = append(order, c.group)
+		}
+		groups[c.group] = append(groups[c.group], c)
+	}
 blocks:
 	for bi, b := range blocks {
-		if b.boiler || b.kind == blockHeading {
+		if b.boiler || b.Kind == Heading {
 			continue
 		}
-		if containsAny(fold(b.section), creditSectionWords) {
+		if containsAny(fold(b.Section), creditSectionWords) {
 			continue
 		}
-		lines[bi] = strings.Split(b.text, "\n")
+		if b.Kind == Row {
+			if c, ok := rowChapter(b.Block); ok {
+				c.block, c.group = bi, fmt.Sprintf("t%d", b.Table)
+				addGroup(c)
+			}
+			continue
+		}
+		lines[bi] = strings.Split(b.Text, "\n")
+		group := fmt.Sprintf("b%d", bi)
+		if b.Kind == Item {
+			group = fmt.Sprintf("l%d", b.List)
+		}
 		for li, line := range lines[bi] {
 			if !hasStampHint(line) {
 				continue
 			}
-			for _, st := range findStamps(line) {
-				c := chapterCand{block: bi, line: li, stamp: st}
-				if st.colon && !st.lineStart {
+			sts := findStamps(line)
+			for k, st := range sts {
+				c := chapterCand{block: bi, line: li, stamp: st, hms: st.colon && st.end-st.start >= 7}
+				switch {
+				case st.colon && st.lineStart:
+					c.group = group
+					addGroup(c)
+				case st.colon && len(sts) == 1 && k == 0 && endsLine(line, st.end):
+					c.group, c.trailing = group, true
+					addGroup(c)
+				case st.colon:
 					inline = append(inline, c)
-				} else {
+				default:
 					accepted = append(accepted, c)
 				}
 			}
-			if len(accepted)+len(inline) > 4*maxChapters {
+			if len(accepted)+len(inline)+len(groups) > 4*maxChapters {
 				break blocks
 			}
+		}
+	}
+	for _, g := range order {
+		if cs := groups[g]; chapterGroup(blocks, lines, cs) {
+			accepted = append(accepted, cs...)
 		}
 	}
 	if len(inline) >= 2 {
@@ -115,6 +173,15 @@ blocks:
 		if increasing && (!allClock || namesChapters(blocks, inline[0].block)) {
 			accepted = append(accepted, inline...)
 		}
+	}
+	if durationSeconds > 0 {
+		kept := accepted[:0]
+		for _, c := range accepted {
+			if c.secs < durationSeconds {
+				kept = append(kept, c)
+			}
+		}
+		accepted = kept
 	}
 	if len(accepted) == 0 {
 		return nil
@@ -135,13 +202,18 @@ blocks:
 		for j < len(accepted) && accepted[j].block == accepted[i].block && accepted[j].line == accepted[i].line {
 			j++
 		}
-		line := lines[accepted[i].block][accepted[i].line]
-		titleStamps(line, accepted[i:j])
+		if blocks[accepted[i].block].Kind != Row {
+			line := lines[accepted[i].block][accepted[i].line]
+			titleStamps(line, accepted[i:j])
+		}
 		i = j
 	}
 	sort.SliceStable(accepted, func(i, j int) bool { return accepted[i].secs < accepted[j].secs })
 	var out []Chapter
 	for _, c := range accepted {
+		if c.title == "" {
+			continue // a time without a title is no chapter
+		}
 		if len(out) > 0 && out[len(out)-1].StartSeconds == c.secs {
 			continue
 		}
@@ -153,15 +225,99 @@ blocks:
 	return out
 }
 
-// chapterWords announce a list of timestamps: with them, "00:00 Intro 03:15 Context
-// 10:00 Outro" is read as chapters even though each time could be a time of day.
-var chapterWords = []string{"chapitre", "chapter", "timestamp", "timecode", "minutage", "sommaire"}
+// chapterGroup reports whether the stamps that start (or end) the lines of one
+// list, table or block read like chapters: two at least (one under a chapters
+// label), in increasing order, making up the block rather than a line in
+// prose, starting near the beginning (15 minutes) unless written with hours or
+// announced, and not a schedule of times of day ("09:00 Doors open", "10:30
+// Keynote": every time a round hh:mm, the first one past 5:00), unless
+// announced.
+func chapterGroup(blocks []nblock, lines map[int][]string, cs []chapterCand) bool {
+	named := namesChapters(blocks, cs[0].block)
+	if len(cs) < 2 && !named {
+		return false
+	}
+	allClock, hms := true, false
+	for i, c := range cs {
+		if i > 0 && c.secs <= cs[i-1].secs {
+			return false
+		}
+		if !looksLikeClock(c.secs, c.end-c.start) {
+			allClock = false
+		}
+		hms = hms || c.hms
+	}
+	if named {
+		return true
+	}
+	if allClock && cs[0].secs >= 5*60 {
+		return false // a schedule
+	}
+	if cs[0].secs > 15*60 && !hms {
+		return false
+	}
+	// In one paragraph, the stamped lines are the block, not a line of prose.
+	b := blocks[cs[0].block]
+	if b.Kind == Paragraph || b.Kind == Pre {
+		stamped := map[int]bool{}
+		for _, c := range cs {
+			if c.block == cs[0].block {
+				stamped[c.line] = true
+			}
+		}
+		other := 0
+		for li, l := range lines[cs[0].block] {
+			if strings.TrimSpace(l) != "" && !stamped[li] {
+				other++
+			}
+		}
+		if other > len(stamped) {
+			return false
+		}
+	}
+	return true
+}
+
+// endsLine reports whether only separators follow byte i of line.
+func endsLine(line string, i int) bool {
+	return strings.TrimRight(line[i:], " )]-–—.;,") == ""
+}
+
+// rowChapter reads a table row whose cell is a time: the chapter, titled by
+// the first other cell with letters.
+func rowChapter(b Block) (chapterCand, bool) {
+	at := -1
+	var st stamp
+	for i, cell := range b.Cells {
+		c := strings.Trim(cell, " []()")
+		if c == "" || !hasStampHint(c+" ") {
+			continue
+		}
+		sts := findStamps(c)
+		if len(sts) == 1 && sts[0].colon && sts[0].start == 0 && sts[0].end == len(c) {
+			at, st = i, sts[0]
+			break
+		}
+	}
+	if at < 0 {
+		return chapterCand{}, false
+	}
+	title := ""
+	for i, cell := range b.Cells {
+		if i != at && hasLetter(cell) {
+			title = truncateRunes(cleanChapterTitle(cell, false), maxTitleLen)
+			break
+		}
+	}
+	st.lineStart = true
+	return chapterCand{stamp: st, title: title, hms: st.end-st.start >= 7}, true
+}
 
 // namesChapters reports whether block i, or the one before it (a heading or a
 // "Chapitres :" paragraph), announces a list of timestamps.
 func namesChapters(blocks []nblock, i int) bool {
 	for j := max(i-1, 0); j <= i && j < len(blocks); j++ {
-		if containsAny(fold(blocks[j].text), chapterWords) {
+		if containsAny(fold(blocks[j].Text), chapterWords) {
 			return true
 		}
 	}
@@ -203,8 +359,12 @@ func findStamps(line string) []stamp {
 				continue
 			}
 		}
-		if m[1] < len(line) {
-			if c := line[m[1]]; c >= '0' && c <= '9' || c == ':' || c == '/' || (c == '.' && m[1]+1 < len(line) && line[m[1]+1] >= '0' && line[m[1]+1] <= '9') {
+		end := m[1]
+		if n := fractionLen(line[end:]); n > 0 {
+			end += n // "01:02:03.500": the fraction is dropped
+		}
+		if end < len(line) {
+			if c := line[end]; c >= '0' && c <= '9' || c == ':' || c == '/' || (c == '.' && end+1 < len(line) && line[end+1] >= '0' && line[end+1] <= '9') {
 				continue
 			}
 		}
@@ -221,7 +381,13 @@ func findStamps(line string) []stamp {
 		if clockContext(line, m[0], m[1]) {
 			continue
 		}
-		all = append(all, stamp{start: m[0], end: m[1], secs: h*3600 + mm*60 + ss, colon: true})
+		all = append(all, stamp{start: m[0], end: end, secs: h*3600 + mm*60 + ss, colon: true})
+	}
+	// "1h02m03s", "12m30s", "1h05" start a line only.
+	if k := len(line) - len(strings.TrimLeft(line, " -–—•*·([#>|")); k <= 6 {
+		if secs, n, ok := parseHMS(line[k:]); ok {
+			all = append(all, stamp{start: k, end: k + n, secs: secs, colon: true})
+		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].start < all[j].start })
 	var out []stamp
@@ -237,6 +403,86 @@ func findStamps(line string) []stamp {
 		out = append(out, st)
 	}
 	return out
+}
+
+// fractionLen is the length of a fraction of a second at the start of s
+// (".5", ".500"), or 0.
+func fractionLen(s string) int {
+	if len(s) < 2 || s[0] != '.' {
+		return 0
+	}
+	n := 1
+	for n < len(s) && n <= 3 && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	if n == 1 || n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		return 0
+	}
+	return n
+}
+
+// parseHMS reads a time written with units at the start of s: "1h02m03s",
+// "1h 2m 3s", "1h05", "12m30s", "12min30s". It needs hours, or minutes with
+// seconds: "5m" alone is a length, not a time. n is the length read.
+func parseHMS(s string) (secs, n int, ok bool) {
+	num := func(i int) (int, int) {
+		j := i
+		for j < len(s) && j-i < 3 && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == i {
+			return -1, i
+		}
+		v, _ := strconv.Atoi(s[i:j])
+		return v, j
+	}
+	skip := func(i int) int {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		return i
+	}
+	unit := func(i int, us ...string) (int, bool) {
+		for _, u := range us {
+			if strings.HasPrefix(s[i:], u) {
+				return i + len(u), true
+			}
+		}
+		return i, false
+	}
+	h, m, sec := 0, -1, -1
+	v, i := num(0)
+	if v < 0 {
+		return 0, 0, false
+	}
+	hasH := false
+	if j, ok := unit(skip(i), "h"); ok {
+		h, hasH, i = v, true, j
+		if v2, j2 := num(skip(i)); v2 >= 0 {
+			m, i = v2, j2
+			if j3, ok := unit(skip(i), "min", "m"); ok {
+				i = j3
+			}
+		}
+	} else if j, ok := unit(skip(i), "min", "m"); ok {
+		m, i = v, j
+	} else {
+		return 0, 0, false
+	}
+	if v3, j := num(skip(i)); v3 >= 0 && m >= 0 {
+		if j2, ok := unit(skip(j), "s", "sec"); ok {
+			sec, i = v3, j2
+		}
+	}
+	if !hasH && sec < 0 || m >= 60 && hasH || sec >= 60 || h > 99 {
+		return 0, 0, false
+	}
+	if i < len(s) {
+		if r, _ := utf8.DecodeRuneInString(s[i:]); unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return 0, 0, false
+		}
+	}
+	return h*3600 + max(m, 0)*60 + max(sec, 0), i, true
 }
 
 func primeSecs(line string, m []int) (int, bool) {
@@ -416,7 +662,7 @@ func cleanChapterTitle(s string, stripConnectors bool) string {
 	}
 	s = trim(oneLine(s))
 	for n := 0; stripConnectors && n < 5; n++ {
-		end := matchPhraseAt(s, 0, connectors)
+		end := matchPhraseAt(s, 0, connectors, connectorsFirst)
 		if end < 0 || end >= len(s) || s[end] != ' ' {
 			break
 		}
@@ -431,6 +677,11 @@ func cleanChapterTitle(s string, stripConnectors bool) string {
 // hasStampHint is a quick filter: a digit followed by ":" or a minute mark,
 // without which a line holds no timestamp (and the regexps need not run).
 func hasStampHint(line string) bool {
+	if t := strings.TrimLeft(line, " -–—•*·([#>|"); t != "" && t[0] >= '0' && t[0] <= '9' {
+		if _, _, ok := parseHMS(t); ok {
+			return true // "12m30s Topic"
+		}
+	}
 	for i := 0; i+1 < len(line); i++ {
 		if line[i] < '0' || line[i] > '9' {
 			continue

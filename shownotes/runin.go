@@ -1,4 +1,4 @@
-package feeds
+package shownotes
 
 import (
 	"strings"
@@ -20,17 +20,17 @@ type runIn struct {
 // In HTML only a takeaways phrase opening a paragraph and followed by ":" or ";"
 // counts ("<p>Points clés : …</p>"); in plain text run-ins are found anywhere at
 // a sentence boundary. Plain text also gets split after a lead-in colon.
-func splitRunIns(blocks []nblock, plain bool) []nblock {
-	out := make([]nblock, 0, len(blocks))
+func splitRunIns(blocks []Block, plain bool) []Block {
+	out := make([]Block, 0, len(blocks))
 	for _, b := range blocks {
-		if b.kind != blockPara {
+		if b.Kind != Paragraph {
 			out = append(out, b)
 			continue
 		}
 		var found []runIn
 		if plain {
-			found = findRunIns(b.text)
-		} else if ri, ok := leadingTakeawaysRunIn(b.text); ok {
+			found = findRunIns(b.Text)
+		} else if ri, ok := leadingTakeawaysRunIn(b.Text); ok {
 			found = []runIn{ri}
 		}
 		if len(found) == 0 {
@@ -39,42 +39,42 @@ func splitRunIns(blocks []nblock, plain bool) []nblock {
 		}
 		prev := 0
 		for _, ri := range found {
-			if pre := b.text[prev:ri.start]; strings.TrimSpace(pre) != "" {
+			if pre := b.Text[prev:ri.start]; strings.TrimSpace(pre) != "" {
 				out = append(out, splitLeadIn(subBlock(b, prev, ri.start), plain)...)
 			}
-			h := nblock{kind: blockHeading, text: strings.TrimSpace(b.text[ri.start:ri.end]), runIn: true}
+			h := Block{Kind: Heading, Text: strings.TrimSpace(b.Text[ri.start:ri.end]), RunIn: true}
 			out = append(out, h)
 			prev = ri.body
 		}
-		if rest := b.text[prev:]; strings.TrimSpace(rest) != "" {
-			out = append(out, splitLeadIn(subBlock(b, prev, len(b.text)), plain)...)
+		if rest := b.Text[prev:]; strings.TrimSpace(rest) != "" {
+			out = append(out, splitLeadIn(subBlock(b, prev, len(b.Text)), plain)...)
 		}
 	}
 	return out
 }
 
-// subBlock is the paragraph b.text[from:to] with the anchors that fall in it.
-func subBlock(b nblock, from, to int) nblock {
-	nb := nblock{kind: blockPara, text: b.text[from:to], afterLeadIn: b.afterLeadIn}
-	for _, a := range b.anchors {
-		if a.start >= from && a.end <= to {
-			nb.anchors = append(nb.anchors, anchor{href: a.href, start: a.start - from, end: a.end - from})
+// subBlock is the paragraph b.Text[from:to] with the anchors that fall in it.
+func subBlock(b Block, from, to int) Block {
+	nb := Block{Kind: Paragraph, Text: b.Text[from:to], AfterLeadIn: b.AfterLeadIn}
+	for _, a := range b.Links {
+		if a.Start >= from && a.End <= to {
+			nb.Links = append(nb.Links, Anchor{URL: a.URL, Start: a.Start - from, End: a.End - from, Alt: a.Alt})
 		}
 	}
 	// Keep offsets valid after trimming the left side.
-	trimmed := strings.TrimLeftFunc(nb.text, isSpaceRune)
-	shift := len(nb.text) - len(trimmed)
-	nb.text = strings.TrimRightFunc(trimmed, isSpaceRune)
-	for i := range nb.anchors {
-		nb.anchors[i].start = min(max(nb.anchors[i].start-shift, 0), len(nb.text))
-		nb.anchors[i].end = min(max(nb.anchors[i].end-shift, nb.anchors[i].start), len(nb.text))
+	trimmed := strings.TrimLeftFunc(nb.Text, isSpaceRune)
+	shift := len(nb.Text) - len(trimmed)
+	nb.Text = strings.TrimRightFunc(trimmed, isSpaceRune)
+	for i := range nb.Links {
+		nb.Links[i].Start = min(max(nb.Links[i].Start-shift, 0), len(nb.Text))
+		nb.Links[i].End = min(max(nb.Links[i].End-shift, nb.Links[i].Start), len(nb.Text))
 	}
 	return nb
 }
 
 // leadingTakeawaysRunIn finds "Points clés : …" at the start of a paragraph.
 func leadingTakeawaysRunIn(s string) (runIn, bool) {
-	n := matchPhraseAt(s, 0, takeawaysPhrases)
+	n := matchPhraseAt(s, 0, takeawaysPhrases, takeawaysFirst)
 	if n < 0 {
 		return runIn{}, false
 	}
@@ -92,7 +92,7 @@ func leadingTakeawaysRunIn(s string) (runIn, bool) {
 // matchPhraseAt matches one of phrases (folded, words separated by single
 // spaces) against the words of s starting at byte i, and returns the end offset
 // of the match in s, or -1. The match must end on a word boundary.
-func matchPhraseAt(s string, i int, phrases []string) int {
+func matchPhraseAt(s string, i int, phrases []string, first map[string]bool) int {
 	// Fold up to 6 words from i, remembering where each ends.
 	type w struct {
 		f   string
@@ -113,10 +113,13 @@ func matchPhraseAt(s string, i int, phrases []string) int {
 		if k == j {
 			break
 		}
+		if nw == 0 && !first[lowerASCIIKey(s[j:k])] && isASCII(s[j:k]) {
+			return -1 // most words start no phrase: stop before folding any
+		}
 		words[nw] = w{fold(s[j:k]), k}
 		nw++
-		if nw == 1 && !anyPrefix(phrases, words[0].f) {
-			return -1 // most words start no phrase: stop before folding more
+		if nw == 1 && !first[words[0].f] {
+			return -1
 		}
 		if k >= len(s) || s[k] != ' ' {
 			break
@@ -172,10 +175,10 @@ func findRunIns(s string) []runIn {
 
 // runInAt checks for a heading phrase starting at byte i of plain text s.
 func runInAt(s string, i int) (runIn, bool) {
-	end := matchPhraseAt(s, i, takeawaysPhrases)
+	end := matchPhraseAt(s, i, takeawaysPhrases, takeawaysFirst)
 	takeaways := end >= 0
 	if !takeaways {
-		end = matchPhraseAt(s, i, sectionPhrases)
+		end = matchPhraseAt(s, i, sectionPhrases, sectionFirst)
 		if end < 0 {
 			return runIn{}, false
 		}
@@ -254,11 +257,11 @@ func runInAt(s string, i int) (runIn, bool) {
 
 // splitLeadIn splits a plain-text paragraph after a lead-in colon ("…, en
 // particulier : item.Item"), marking the rest as the list it introduces.
-func splitLeadIn(b nblock, plain bool) []nblock {
+func splitLeadIn(b Block, plain bool) []Block {
 	if !plain {
-		return []nblock{b}
+		return []Block{b}
 	}
-	s := b.text
+	s := b.Text
 	for i := 0; i < len(s); i++ {
 		if s[i] != ':' {
 			continue
@@ -274,7 +277,13 @@ func splitLeadIn(b nblock, plain bool) []nblock {
 		if k := strings.LastIndexAny(window, ".!?\n"); k >= 0 {
 			window = window[k+1:]
 		}
-		if !containsAny(fold(window), leadInPhrases) {
+		// The lead-in ends the sentence ("…, en particulier :"); a phrase further
+		// back ("we discuss superior BBS software, Sleepy Dawgz, Dust: An
+		// Elysian Tail") is a title's colon.
+		if w := strings.Fields(window); len(w) > 6 {
+			window = strings.Join(w[len(w)-6:], " ")
+		}
+		if !leadInSet.in(fold(window)) {
 			continue
 		}
 		rest := strings.TrimSpace(s[i+1:])
@@ -283,17 +292,42 @@ func splitLeadIn(b nblock, plain bool) []nblock {
 		}
 		pre := subBlock(b, 0, i+1)
 		post := subBlock(b, i+1, len(s))
-		post.afterLeadIn = true
-		return []nblock{pre, post}
+		post.AfterLeadIn = true
+		return []Block{pre, post}
 	}
-	return []nblock{b}
+	return []Block{b}
 }
 
-func anyPrefix(phrases []string, w string) bool {
-	for _, p := range phrases {
-		if strings.HasPrefix(p, w) && (len(p) == len(w) || p[len(w)] == ' ') {
-			return true
-		}
+// lowerASCIIKey lowercases a short ASCII word for a map lookup; longer words
+// come back as they are (no phrase starts with one).
+func lowerASCIIKey(w string) string {
+	var buf [24]byte
+	if len(w) > len(buf) {
+		return w
 	}
-	return false
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return string(buf[:len(w)])
 }
+
+// firstWords are the first (space-separated) words of phrases: a word that
+// starts none of them starts no match.
+func firstWords(phrases []string) map[string]bool {
+	m := make(map[string]bool, len(phrases))
+	for _, p := range phrases {
+		w, _, _ := strings.Cut(p, " ")
+		m[w] = true
+	}
+	return m
+}
+
+var (
+	takeawaysFirst  = firstWords(takeawaysPhrases)
+	sectionFirst    = firstWords(sectionPhrases)
+	connectorsFirst = firstWords(connectors)
+)

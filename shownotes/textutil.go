@@ -1,4 +1,4 @@
-package feeds
+package shownotes
 
 import (
 	"strings"
@@ -19,44 +19,6 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
-}
-
-// takeawaysPhrases name a "key takeaways" section (folded).
-var takeawaysPhrases = []string{
-	"ce qu'il faut retenir", "ce qu'on retient", "ce que l'on retient", "ce que nous retenons",
-	"les points cles", "points cles", "points a retenir", "a retenir", "les enseignements",
-	"key takeaways", "main takeaways", "takeaways", "key points", "key learnings",
-	"lessons learned", "lessons learnt", "highlights", "les lecons", "lecons apprises",
-}
-
-// sectionPhrases name other sections of the notes (folded); in plain text they
-// end the takeaways and give links their section.
-var sectionPhrases = []string{
-	"pour aller plus loin", "further reading", "show notes", "shownotes",
-	"references", "reference", "ressources", "resources", "bibliographie", "bibliography",
-	"glossaire", "glossary", "credits", "liens", "links", "sources", "source",
-	"lectures", "to go further", "mentioned in this episode", "transcript",
-}
-
-// linkSectionWords mark a heading whose list is links, not takeaways.
-var linkSectionWords = []string{
-	"lien", "link", "ressource", "resource", "reference", "bibliograph", "source",
-	"show notes", "shownotes", "credit", "glossa", "lecture", "reading", "plus loin",
-	"further", "mentioned", "mentionne", "more ", "follow", "suivre", "retrouve",
-	"find us", "transcript", "sponsor",
-}
-
-// creditSectionWords mark a heading whose timestamps are credits, not chapters.
-var creditSectionWords = []string{"credit", "musique", "music", "generique", "sources audio"}
-
-// leadInPhrases introduce a list of what the episode covers (folded).
-var leadInPhrases = []string{
-	"en particulier", "notamment", "on aborde", "nous abordons", "nous aborderons",
-	"on y aborde", "au programme", "au menu", "on parle", "on y parle", "nous parlons",
-	"on evoque", "nous evoquons", "on revient sur", "nous revenons sur", "on y retrouve",
-	"we cover", "we'll cover", "we discuss", "we talk about", "we talk", "in this episode",
-	"in today's episode", "this episode", "topics covered", "topics include", "we dive into",
-	"we also discuss", "we get into", "we explore", "including", "cet episode",
 }
 
 // phraseAtStart reports the length in bytes of the folded text's leading phrase
@@ -234,12 +196,38 @@ func isAbbrevBefore(s string, i int) bool {
 	if letters == 1 && utf8.RuneCountInString(tok) == 1 {
 		return true
 	}
-	switch strings.ToLower(tok) {
-	case "mr", "mrs", "ms", "dr", "st", "vs", "cf", "mme", "mlle", "no", "fig", "vol",
-		"inc", "ltd", "jr", "sr", "prof", "approx", "ex", "pp", "ca", "av", "env":
+	return abbreviations[fold(tok)]
+}
+
+// isOrdinalBefore reports whether the "." at s[i] follows a day or an ordinal
+// number rather than ending a sentence: "am 3. Oktober", "le 22. novembre",
+// "der 2. Weltkrieg". The number has one or two digits and a month follows, or
+// a word that announces an ordinal ("am", "im", "der") comes before.
+func isOrdinalBefore(s string, i, next int) bool {
+	j := i
+	for j > 0 && i-j < 3 && s[j-1] >= '0' && s[j-1] <= '9' {
+		j--
+	}
+	if j == i || i-j > 2 || (j > 0 && !isSpaceRune(prevRune(s, j)) && prevRune(s, j) != '(') {
+		return false
+	}
+	if monthWords[fold(firstWordAt(s, next))] {
 		return true
 	}
-	return false
+	return ordinalWords[fold(lastWord(s[max(0, j-24):j]))]
+}
+
+// firstWordAt returns the word (letters) starting at byte i of s.
+func firstWordAt(s string, i int) string {
+	k := i
+	for k < len(s) && k-i < 32 {
+		r, size := utf8.DecodeRuneInString(s[k:])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		k += size
+	}
+	return s[i:k]
 }
 
 // inURLToken reports whether byte offset i of s lies in a URL-like token.
@@ -320,6 +308,11 @@ func sentenceStarts(s string) []int {
 		if r != '.' && r != '!' && r != '?' && r != '…' {
 			if i > 0 && gluedBoundary(s, i) {
 				starts = append(starts, i)
+			} else if i > 1 && s[i-1] == ' ' && unicode.IsUpper(r) && isEmojiish(prevRune(s, i-1)) && prevRune(s, i-1) != 0x200D {
+				// Flattened paragraphs: "… d'expérimentations 🧑🔬 Pour collecter …".
+				if n, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):]); unicode.IsLower(n) {
+					starts = append(starts, i)
+				}
 			}
 			continue
 		}
@@ -335,7 +328,7 @@ func sentenceStarts(s string) []int {
 		if k == j || k >= len(s) {
 			continue
 		}
-		if r == '.' && isAbbrevBefore(s, i) {
+		if r == '.' && (isAbbrevBefore(s, i) || isOrdinalBefore(s, i, k)) {
 			continue
 		}
 		n, _ := utf8.DecodeRuneInString(s[k:])
@@ -438,4 +431,92 @@ func isInlineBullet(s string, i int, r rune) bool {
 	before := i == 0 || unicode.IsSpace(prevRune(s, i))
 	next, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
 	return before && (unicode.IsSpace(next) || next == utf8.RuneError)
+}
+
+// collapseSpaces collapses runs of whitespace into one space and trims.
+func collapseSpaces(s string) string {
+	if isCollapsed(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if isSpaceRune(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		if r == utf8.RuneError || r == 0 {
+			r = '\uFFFD'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// isCollapsed reports ASCII text that collapseSpaces would leave as it is: no
+// control character, no space at either end, no two spaces in a row.
+func isCollapsed(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	prevSpace := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || c < ' ' || c == 0x7f {
+			return false
+		}
+		if c == ' ' {
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+		} else {
+			prevSpace = false
+		}
+	}
+	return true
+}
+
+// oneLine turns block text into a single line.
+func oneLine(s string) string {
+	if strings.IndexByte(s, '\n') >= 0 {
+		s = strings.ReplaceAll(s, "\n", " ")
+	}
+	return collapseSpaces(s)
+}
+
+// truncateRunes cuts s to at most n runes on a word boundary, adding "…".
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := 0
+	count := 0
+	for i := range s {
+		if count == n {
+			cut = i
+			break
+		}
+		count++
+	}
+	t := s[:cut]
+	if sp := strings.LastIndexAny(t, " \n"); sp > len(t)/2 {
+		t = t[:sp]
+	}
+	t = strings.TrimRightFunc(t, func(r rune) bool {
+		return isSpaceRune(r) || r == ',' || r == ';' || r == ':' || r == '-'
+	})
+	return t + "…"
+}
+
+func isSpaceRune(r rune) bool {
+	return unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff'
 }
