@@ -328,6 +328,16 @@ var linkStyles = []styleCase{
 		want:   Notes{Links: []Link{{Text: "status.example.com/incidents/42", URL: "https://status.example.com/incidents/42"}}},
 	},
 	{
+		name:   "a bare URL after anchors is not named by their texts",
+		notes:  `<p>Links: <a href="https://blog.example/post">the postmortem</a>, <a href="https://blog.example/other">the fix</a>, https://rfc.example/rfc1035</p>`,
+		fields: fLinks,
+		want: Notes{Links: []Link{
+			{Text: "the postmortem", URL: "https://blog.example/post"},
+			{Text: "the fix", URL: "https://blog.example/other"},
+			{Text: "rfc.example/rfc1035", URL: "https://rfc.example/rfc1035"},
+		}},
+	},
+	{
 		name: "the podcast's own footer is kept apart",
 		notes: `<p>Guest: <a href="https://jane.example/blog">Jane's blog</a></p><h3>Follow us</h3><ul><li><a href="https://twitter.com/show">Twitter</a></li></ul>` +
 			`<p><a href="https://feeds.example/show.xml">RSS</a> · <a href="https://podcasts.apple.com/podcast/id1">Listen on Apple Podcasts</a> · <a href="https://show.example/">Home</a></p>`,

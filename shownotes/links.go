@@ -100,6 +100,13 @@ func linksOf(blocks []nblock, page string) []Link {
 				continue
 			}
 			u := cutGluedURL(b.Text[m[0]:m[1]], b.Text[m[1]:])
+			// An anchor before the URL ends whatever could name it: the
+			// anchor's text is its own.
+			for _, c := range covered {
+				if c[1] <= m[0] && c[1] > prevEnd {
+					prevEnd = c[1]
+				}
+			}
 			add(labelBefore(b, prevEnd, m[0], m[0]+len(u)), u, b, m[0])
 			prevEnd = m[0] + len(u)
 		}
