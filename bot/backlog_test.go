@@ -215,10 +215,10 @@ func TestDispatcherFloodLimitPerChannel(t *testing.T) {
 		for n := 4; n >= 1; n-- {
 			eps = append(eps, feeds.Episode{GUID: fmt.Sprintf("%s-%d", name, n), Title: fmt.Sprintf("%s %d", name, n), Published: time.Date(2026, 1, n, 0, 0, 0, 0, time.UTC)})
 		}
-		if _, err := h.db.RecordPoll(ctx, f.ID, eps[3:], policy); err != nil { // the first poll: silent
+		if _, err := store.RecordPoll(ctx, h.db, f.ID, eps[3:], policy, nil); err != nil { // the first poll: silent
 			t.Fatal(err)
 		}
-		if _, err := h.db.RecordPoll(ctx, f.ID, eps, policy); err != nil {
+		if _, err := store.RecordPoll(ctx, h.db, f.ID, eps, policy, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

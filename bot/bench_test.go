@@ -65,7 +65,7 @@ func BenchmarkParseAndRecord730(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := db.RecordPoll(ctx, f.ID, feed.Episodes, feeds.Policy{FloodLimit: 3}); err != nil {
+		if _, err := store.RecordPoll(ctx, db, f.ID, feed.Episodes, feeds.Policy{FloodLimit: 3}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -103,7 +103,7 @@ func BenchmarkFirstRecord730(b *testing.B) {
 		}
 		f, _ := db.EnsureFeed(ctx, "gb", "src")
 		b.StartTimer()
-		if _, err := db.RecordPoll(ctx, f.ID, feed.Episodes, feeds.Policy{FloodLimit: 3}); err != nil {
+		if _, err := store.RecordPoll(ctx, db, f.ID, feed.Episodes, feeds.Policy{FloodLimit: 3}, nil); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

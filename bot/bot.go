@@ -6,7 +6,21 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/pmbot/pmbot/store"
 )
+
+// store.Store, the contract of every store engine, is everything the bot's parts
+// need: what cmd/pmbot hands them.
+var _ interface {
+	PollStore
+	OutboxStore
+	DigestStore
+	CatalogStore
+	ChannelStore
+	StatusStore
+	IndexStore
+} = store.Store(nil)
 
 // Scheduler runs the weekly digests until its context ends, calling wake when it
 // enqueued something.

@@ -174,7 +174,7 @@ func (e *digestEnv) publish(t *testing.T, n int, at ...string) {
 			Notes:     feeds.Notes{Takeaways: []string{fmt.Sprintf("takeaway %d.1", num), fmt.Sprintf("takeaway %d.2", num)}},
 		}}, e.eps...)
 	}
-	if _, err := e.db.RecordPoll(context.Background(), e.feed.ID, e.eps, feeds.Policy{FloodLimit: 3}); err != nil {
+	if _, err := store.RecordPoll(context.Background(), e.db, e.feed.ID, e.eps, feeds.Policy{FloodLimit: 3}, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -66,16 +66,19 @@ type RetryAfterError struct {
 func (e *RetryAfterError) Error() string { return e.Err.Error() }
 func (e *RetryAfterError) Unwrap() error { return e.Err }
 
-// OutboxStore is what the dispatcher needs from the store.
+// OutboxStore is what the dispatcher needs from the store. The Mark methods take
+// the claim ClaimDue returned with the delivery, and return store.ErrClaimLost
+// when another dispatcher has claimed the delivery since (the lease ran out).
 type OutboxStore interface {
 	ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error)
 	EpisodesByID(ctx context.Context, ids []int64) ([]store.Episode, error)
 	FeedTitle(ctx context.Context, feedID int64) (string, error)
-	MarkSent(ctx context.Context, id int64, messageID string) error
-	MarkRetry(ctx context.Context, id int64, reason string, at time.Time, mayHavePosted bool) error
-	MarkDead(ctx context.Context, id int64, reason string) error
+	MarkSent(ctx context.Context, c store.Claim, messageID string) error
+	MarkRetry(ctx context.Context, c store.Claim, reason string, at time.Time, mayHavePosted bool) error
+	MarkDead(ctx context.Context, c store.Claim, reason string) error
 	PauseSubscription(ctx context.Context, id int64, reason string) error
-	SettleBacklog(ctx context.Context, floodLimit int, maxAge time.Duration) (store.BacklogResult, error)
+	// The backlog is settled through store.SettleBacklog.
+	store.BacklogSettler
 }
 
 // Dispatcher posts the outbox's due deliveries through the platform posters.
@@ -153,7 +156,7 @@ func (d *Dispatcher) maxAge() time.Duration {
 // backlog, so what piled up during an outage does not flood the channel now.
 func (d *Dispatcher) settle(ctx context.Context) error {
 	maxAge := d.maxAge()
-	res, err := d.Store.SettleBacklog(ctx, d.floodLimit(), maxAge)
+	res, err := store.SettleBacklog(ctx, d.Store, d.floodLimit(), maxAge)
 	if err != nil {
 		return fmt.Errorf("bot: dispatch: %w", err)
 	}
@@ -202,8 +205,21 @@ func isAnnouncement(kind string) bool {
 	return kind == store.KindEpisode || kind == store.KindSummary
 }
 
+// recorded returns the error of recording a delivery's outcome, or nil when the
+// claim on the delivery was lost (the lease ran out and another dispatcher
+// claimed it): that one decides now, and posts nothing twice since the delivery
+// is in doubt for it. The lost claim is logged; it is not a failure of the run.
+func (d *Dispatcher) recorded(err error, dl store.Delivery, what string) error {
+	if !errors.Is(err, store.ErrClaimLost) {
+		return err
+	}
+	d.Logger.Warn("delivery left to another dispatcher: its claim ran out before this one recorded "+what,
+		"delivery", dl.ID, "platform", dl.Subscription.Platform, "channel", dl.Subscription.Channel, "kind", dl.Kind)
+	return nil
+}
+
 // DispatchDue posts every due delivery and returns those it sent. It first settles
-// the backlog (see store.DB.SettleBacklog), and posts no more than FloodLimit
+// the backlog (see store.SettleBacklog), and posts no more than FloodLimit
 // announcements to one channel. A failed post is scheduled again or given up; only a
 // store failure stops the run.
 func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
@@ -233,7 +249,7 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 			key := dl.Subscription.Platform + "\x00" + dl.Subscription.Channel
 			if reason, ok := paused[dl.Subscription.ID]; ok {
 				// Claimed in the same batch as the post that paused its subscription.
-				if err := d.Store.MarkDead(ctx, dl.ID, "the subscription was paused: "+reason); err != nil {
+				if err := d.recorded(d.Store.MarkDead(ctx, dl.Claim(), "the subscription was paused: "+reason), dl, "its end"); err != nil {
 					return sent, err
 				}
 				continue
@@ -243,14 +259,14 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 				delete(blocked, key)
 			}
 			if until, ok := blocked[key]; ok {
-				if err := d.Store.MarkRetry(ctx, dl.ID, "waiting for an earlier message to this channel", until, dl.InDoubt); err != nil {
+				if err := d.recorded(d.Store.MarkRetry(ctx, dl.Claim(), "waiting for an earlier message to this channel", until, dl.InDoubt), dl, "its wait"); err != nil {
 					return sent, err
 				}
 				continue
 			}
 			if isAnnouncement(dl.Kind) && announced[key] >= limit {
 				reason := fmt.Sprintf("this channel got %d announcements at once; the rest waits", limit)
-				if err := d.Store.MarkRetry(ctx, dl.ID, reason, d.now().Add(floodPause), dl.InDoubt); err != nil {
+				if err := d.recorded(d.Store.MarkRetry(ctx, dl.Claim(), reason, d.now().Add(floodPause), dl.InDoubt), dl, "its wait"); err != nil {
 					return sent, err
 				}
 				continue
@@ -297,14 +313,14 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 		// Every episode it names is damaged in the store: an empty message would
 		// say nothing. The next poll repairs the rows; this message is given up.
 		log.Error("delivery given up: its episodes cannot be read from the database", "episodes", len(dl.EpisodeIDs))
-		return nil, time.Time{}, d.Store.MarkDead(ctx, dl.ID, "its episodes' data is damaged in the database")
+		return nil, time.Time{}, d.recorded(d.Store.MarkDead(ctx, dl.Claim(), "its episodes' data is damaged in the database"), dl, "its end")
 	}
 	poster, ok := d.Posters[dl.Subscription.Platform]
 	if !ok {
 		// The platform may be configured again later: keep the delivery, slowly.
 		reason := fmt.Sprintf("platform %s is not configured", dl.Subscription.Platform)
 		at := d.now().Add(time.Hour)
-		return nil, at, d.Store.MarkRetry(ctx, dl.ID, reason, at, dl.InDoubt)
+		return nil, at, d.recorded(d.Store.MarkRetry(ctx, dl.Claim(), reason, at, dl.InDoubt), dl, "its wait")
 	}
 	kind := messageKind(dl.Kind)
 	msg := ComposeMessage(kind, title, dl.Subscription.Language, d.CommandPrefix, eps)
@@ -319,7 +335,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	stopWaiting()
 	cancel()
 	if err == nil {
-		if err := d.Store.MarkSent(wctx, dl.ID, msgID); err != nil {
+		if err := d.recorded(d.Store.MarkSent(wctx, dl.Claim(), msgID), dl, "its post (the other finds the post by its key)"); err != nil {
 			return nil, time.Time{}, err
 		}
 		log.Debug("delivered", "message_id", msgID)
@@ -336,8 +352,9 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	var perm *PermanentError
 	if errors.As(err, &perm) || dl.Attempts >= maxAttempts {
 		log.Error("delivery given up", "attempts", dl.Attempts, "err", err)
-		if err := d.Store.MarkDead(wctx, dl.ID, err.Error()); err != nil {
-			return nil, time.Time{}, err
+		if err := d.Store.MarkDead(wctx, dl.Claim(), err.Error()); err != nil {
+			// A lost claim: the dispatcher that holds it meets the same failure.
+			return nil, time.Time{}, d.recorded(err, dl, "its end")
 		}
 		if perm != nil && perm.Pause {
 			log.Error("subscription paused: its channel cannot be posted to; subscribing the channel again resumes it", "subscription", dl.Subscription.ID, "reason", perm.Error())
@@ -360,7 +377,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	// failure (a timeout, a server error) may have posted it. A delivery
 	// already in doubt stays so: a rate limit met while looking for the
 	// earlier attempt's post says nothing of that post.
-	return nil, at, d.Store.MarkRetry(wctx, dl.ID, err.Error(), at, ra == nil || dl.InDoubt)
+	return nil, at, d.recorded(d.Store.MarkRetry(wctx, dl.Claim(), err.Error(), at, ra == nil || dl.InDoubt), dl, "its failure")
 }
 
 // retryDelay backs off from 10 s to an hour.

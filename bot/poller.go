@@ -48,8 +48,9 @@ type PollStore interface {
 	EnsureFeed(ctx context.Context, name, source string) (store.Feed, error)
 	FeedByName(ctx context.Context, name string) (store.Feed, error)
 	SaveFeedState(ctx context.Context, f store.Feed) error
-	RecordPoll(ctx context.Context, feedID int64, parsed []feeds.Episode, p feeds.Policy) (store.PollResult, error)
 	ContentHashes(ctx context.Context, feedID int64) (map[string]string, error)
+	// Polls are recorded through store.RecordPoll.
+	store.PollRecorder
 }
 
 // Fetcher fetches a feed document.
@@ -79,8 +80,11 @@ type Poller struct {
 	Resolver       Resolver
 	Sources        []FeedSource
 	Policy         feeds.Policy
-	Interval       time.Duration
-	Logger         *slog.Logger
+	// Match filters the announcements of subscriptions with topics (the search
+	// analysis); when nil, topics filter nothing.
+	Match    store.TopicMatcher
+	Interval time.Duration
+	Logger   *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Jitter spreads retries; a random fraction up to 20% when nil.
@@ -277,7 +281,7 @@ func (p *Poller) fetchAndRecord(ctx context.Context, src FeedSource, f *store.Fe
 		p.logger().Info("feed announces a new URL", "feed", f.Name, "to", feeds.RedactURL(nu))
 		f.URL, f.ETag, f.LastModified = nu, "", ""
 	}
-	r, err := p.Store.RecordPoll(ctx, f.ID, feed.Episodes, policy)
+	r, err := store.RecordPoll(ctx, p.Store, f.ID, feed.Episodes, policy, p.Match)
 	if err != nil {
 		return nil, storeError{err}
 	}

@@ -35,7 +35,7 @@ func damagedSetup(t *testing.T, damage ...int) (*DB, Feed, map[int]int64, *bytes
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.RecordPoll(ctx, f.ID, feedOf("a", 1, 2, 3, 4, 5), feeds.Policy{FloodLimit: 3})
+	res, err := RecordPoll(ctx, db, f.ID, feedOf("a", 1, 2, 3, 4, 5), feeds.Policy{FloodLimit: 3}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestDamagedEpisodesRepairedByTheNextPoll(t *testing.T) {
 	if hashes[ep(3, "a").GUID] != "" || hashes[ep(4, "a").GUID] != "" || hashes[ep(5, "a").GUID] == "" {
 		t.Errorf("ContentHashes = %v, want empty hashes for the damaged episodes 3 and 4 only (so their notes are read again)", hashes)
 	}
-	res, err := db.RecordPoll(ctx, f.ID, feedOf("a", 1, 2, 3, 4, 5), feeds.Policy{FloodLimit: 3})
+	res, err := RecordPoll(ctx, db, f.ID, feedOf("a", 1, 2, 3, 4, 5), feeds.Policy{FloodLimit: 3}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -35,20 +36,110 @@ type PollResult struct {
 	Deliveries int
 }
 
-// RecordPoll records the parsed episodes of one successful poll of a feed and, in the
-// same transaction, enqueues the deliveries the policy allows for every subscription
-// of the feed. So an episode is never recorded without its announcements, nor
-// announced twice: a crash before commit records nothing and the next poll sees it
-// again.
-func (d *DB) RecordPoll(ctx context.Context, feedID int64, parsed []feeds.Episode, p feeds.Policy) (PollResult, error) {
-	var res PollResult
+// PollState reads what a poll of a feed is planned on (see PlanPoll): its poll
+// count, its episodes and their identity keys, and its active subscriptions. A
+// damaged row has an empty hash, so the next poll listing it rewrites it.
+func (d *DB) PollState(ctx context.Context, feedID int64) (PollState, error) {
+	// No transaction: ApplyPoll finds out whether any of it changed since.
+	st := PollState{FeedID: feedID}
+	err := d.db.QueryRowContext(ctx, `SELECT polls FROM feeds WHERE id = ?`, feedID).Scan(&st.Polls)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err == nil {
+		st.Episodes, err = d.loadKnown(ctx, d.db, feedID)
+	}
+	if err == nil {
+		st.Aliases, err = loadAliases(ctx, d.db, feedID)
+	}
+	if err == nil {
+		st.Subscriptions, err = activeSubscriptions(ctx, d.db, feedID)
+	}
+	if err != nil {
+		return PollState{}, fmt.Errorf("store: read feed %d for a poll: %w", feedID, err)
+	}
+	return st, nil
+}
+
+// ApplyPoll applies a poll's plan in one transaction: it inserts the new
+// episodes and rewrites the changed ones with their identity keys, enqueues the
+// announcements, and counts the poll. It returns ErrConflict, having written
+// nothing, when a poll was recorded since the plan's state was read, or when the
+// plan announces something and the feed's subscriptions changed since.
+func (d *DB) ApplyPoll(ctx context.Context, plan PollPlan) (PollResult, error) {
+	res := PollResult{Announced: plan.Announced, Summary: plan.Summary, Reason: plan.Reason}
+	now := d.now().Unix()
 	err := d.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		res, err = d.recordPoll(ctx, tx, feedID, parsed, p)
-		return err
+		res.New, res.Updated, res.Deliveries = nil, nil, 0
+		// First, so that it also takes the feed's row for the transaction.
+		r, err := tx.ExecContext(ctx, `UPDATE feeds SET polls = polls + 1 WHERE id = ? AND polls = ?`, plan.FeedID, plan.BasePolls)
+		if err != nil {
+			return err
+		}
+		if n, err := r.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, ErrConflict)
+		}
+		if len(plan.Announcements) > 0 {
+			subs, err := activeSubscriptions(ctx, tx, plan.FeedID)
+			if err != nil {
+				return err
+			}
+			if !SameAudience(subs, plan.BaseSubscriptions) {
+				return ErrConflict
+			}
+		}
+		ids := make([]int64, len(plan.New))
+		for i, e := range plan.New {
+			data, err := json.Marshal(e.Episode)
+			if err != nil {
+				return err
+			}
+			err = tx.QueryRowContext(ctx, `INSERT INTO episodes (feed_id, guid, number, published, title, data, hash, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				plan.FeedID, e.Episode.GUID, e.Episode.Number, unix(e.Episode.Published), e.Episode.Title, string(data), e.Hash, now).Scan(&ids[i])
+			if err != nil {
+				return fmt.Errorf("insert episode %q: %w", e.Episode.GUID, err)
+			}
+			for _, k := range e.Aliases {
+				if err := addAlias(ctx, tx, plan.FeedID, ids[i], k); err != nil {
+					return err
+				}
+			}
+			res.New = append(res.New, Episode{ID: ids[i], FeedID: plan.FeedID, Episode: e.Episode})
+		}
+		for _, e := range plan.Updated {
+			data, err := json.Marshal(e.Episode)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE episodes SET guid = ?, number = ?, published = ?, title = ?, data = ?, hash = ? WHERE id = ? AND feed_id = ?`,
+				e.Episode.GUID, e.Episode.Number, unix(e.Episode.Published), e.Episode.Title, string(data), e.Hash, e.ID, plan.FeedID); err != nil {
+				return fmt.Errorf("update episode %q: %w", e.Episode.GUID, err)
+			}
+			res.Updated = append(res.Updated, Episode{ID: e.ID, FeedID: plan.FeedID, Episode: e.Episode})
+		}
+		for _, a := range plan.Aliases {
+			if err := addAlias(ctx, tx, plan.FeedID, a.EpisodeID, a.Key); err != nil {
+				return err
+			}
+		}
+		for _, a := range plan.Announcements {
+			eps := make([]int64, len(a.New))
+			for i, n := range a.New {
+				eps[i] = ids[n]
+			}
+			key := AnnouncementKey(a.Kind, eps)
+			r, err := tx.ExecContext(ctx, `INSERT INTO deliveries (subscription_id, kind, dedupe_key, episode_ids, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				a.SubscriptionID, a.Kind, key, joinIDs(eps), now, now)
+			if err != nil {
+				return fmt.Errorf("enqueue %s: %w", key, err)
+			}
+			n, _ := r.RowsAffected()
+			res.Deliveries += int(n)
+		}
+		return nil
 	})
 	if err != nil {
-		return PollResult{}, fmt.Errorf("store: record poll of feed %d: %w", feedID, err)
+		return PollResult{}, fmt.Errorf("store: record poll of feed %d: %w", plan.FeedID, err)
 	}
 	for _, e := range res.Updated {
 		d.repaired(e.ID) // rewritten and committed: sound again
@@ -56,145 +147,32 @@ func (d *DB) RecordPoll(ctx context.Context, feedID int64, parsed []feeds.Episod
 	return res, nil
 }
 
-type knownEpisode struct {
-	guid string
-	hash string
-}
-
-func (d *DB) recordPoll(ctx context.Context, tx *sql.Tx, feedID int64, parsed []feeds.Episode, p feeds.Policy) (PollResult, error) {
-	now := d.now()
-	var polls int
-	if err := tx.QueryRowContext(ctx, `SELECT polls FROM feeds WHERE id = ?`, feedID).Scan(&polls); err != nil {
-		return PollResult{}, err
-	}
-	known, err := d.loadKnown(ctx, tx, feedID)
-	if err != nil {
-		return PollResult{}, err
-	}
-	aliases, err := loadAliases(ctx, tx, feedID)
-	if err != nil {
-		return PollResult{}, err
-	}
-	knownBefore := len(known)
-
-	var res PollResult
-	seen := make(map[int64]bool, len(parsed))
-	matched := 0
-	var fresh []feeds.Episode
-	newIDs := make(map[string]int64)
-	for _, ep := range parsed {
-		keys := feeds.Aliases(ep)
-		id := match(aliases, keys)
-		if id != 0 && seen[id] {
-			continue // the feed lists the same episode twice
-		}
-		sum := ep.ContentHash()
-		if id != 0 {
-			seen[id] = true
-			if _, old := known[id]; old {
-				matched++
-			}
-			k := known[id]
-			if k.hash != sum || k.guid != ep.GUID {
-				data, err := json.Marshal(ep)
-				if err != nil {
-					return PollResult{}, err
-				}
-				if _, err := tx.ExecContext(ctx, `UPDATE episodes SET guid = ?, number = ?, published = ?, title = ?, data = ?, hash = ? WHERE id = ?`,
-					ep.GUID, ep.Number, unix(ep.Published), ep.Title, string(data), sum, id); err != nil {
-					return PollResult{}, fmt.Errorf("update episode %q: %w", ep.GUID, err)
-				}
-				known[id] = knownEpisode{guid: ep.GUID, hash: sum}
-				res.Updated = append(res.Updated, Episode{ID: id, FeedID: feedID, Episode: ep})
-			}
-			if err := addAliases(ctx, tx, feedID, id, keys, aliases); err != nil {
-				return PollResult{}, err
-			}
-			continue
-		}
-		data, err := json.Marshal(ep)
-		if err != nil {
-			return PollResult{}, err
-		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO episodes (feed_id, guid, number, published, title, data, hash, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			feedID, ep.GUID, ep.Number, unix(ep.Published), ep.Title, string(data), sum, now.Unix())
-		if err != nil {
-			return PollResult{}, fmt.Errorf("insert episode %q: %w", ep.GUID, err)
-		}
-		id, err = r.LastInsertId()
-		if err != nil {
-			return PollResult{}, err
-		}
-		seen[id] = true
-		known[id] = knownEpisode{guid: ep.GUID, hash: sum}
-		if err := addAliases(ctx, tx, feedID, id, keys, aliases); err != nil {
-			return PollResult{}, err
-		}
-		fresh = append(fresh, ep)
-		newIDs[ep.GUID] = id
-		res.New = append(res.New, Episode{ID: id, FeedID: feedID, Episode: ep})
-	}
-
-	out := p.Decide(polls == 0, knownBefore, matched, fresh)
-	res.Reason, res.Summary, res.Announced = out.Reason, out.Summary, len(out.Announce)
-	if len(out.Announce) > 0 {
-		ids := make([]int64, len(out.Announce))
-		for i, ep := range out.Announce {
-			ids[i] = newIDs[ep.GUID]
-		}
-		n, err := d.enqueueAnnouncements(ctx, tx, feedID, ids, out.Announce, p.FloodLimit, now.Unix())
-		if err != nil {
-			return PollResult{}, err
-		}
-		res.Deliveries = n
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE feeds SET polls = polls + 1 WHERE id = ?`, feedID); err != nil {
-		return PollResult{}, err
-	}
-	return res, nil
-}
-
-// match returns the episode any of the keys points to, GUID first.
-func match(aliases map[string]int64, keys []string) int64 {
-	for _, k := range keys {
-		if id, ok := aliases[k]; ok {
-			return id
-		}
-	}
-	return 0
-}
-
 // loadKnown returns the GUID and content hash of every episode of a feed. A
 // damaged row gets an empty hash, so that a poll still listing the episode
 // rewrites it (repairs it) rather than skipping it as unchanged.
-func (d *DB) loadKnown(ctx context.Context, tx *sql.Tx, feedID int64) (map[int64]knownEpisode, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, guid, `+hashUnlessDamaged+` FROM episodes WHERE feed_id = ?`, feedID)
+func (d *DB) loadKnown(ctx context.Context, q querier, feedID int64) (map[int64]KnownEpisode, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, guid, `+d.sql.hashUnlessDamaged+` FROM episodes WHERE feed_id = ?`, feedID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make(map[int64]knownEpisode)
+	out := make(map[int64]KnownEpisode)
 	for rows.Next() {
 		var id int64
-		var k knownEpisode
-		if err := rows.Scan(&id, &k.guid, &k.hash); err != nil {
+		var k KnownEpisode
+		if err := rows.Scan(&id, &k.GUID, &k.Hash); err != nil {
 			return nil, err
 		}
 		if d.isDamaged(id) {
-			k.hash = ""
+			k.Hash = ""
 		}
 		out[id] = k
 	}
 	return out, rows.Err()
 }
 
-// hashUnlessDamaged selects an episode's content hash, or an empty one when its
-// data is not even JSON (rows that are JSON but do not decode are known from
-// noteDamaged).
-const hashUnlessDamaged = `CASE WHEN json_valid(data) THEN hash ELSE '' END`
-
-func loadAliases(ctx context.Context, tx *sql.Tx, feedID int64) (map[string]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT alias, episode_id FROM episode_aliases WHERE feed_id = ?`, feedID)
+func loadAliases(ctx context.Context, q querier, feedID int64) (map[string]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT alias, episode_id FROM episode_aliases WHERE feed_id = ?`, feedID)
 	if err != nil {
 		return nil, err
 	}
@@ -211,17 +189,11 @@ func loadAliases(ctx context.Context, tx *sql.Tx, feedID int64) (map[string]int6
 	return out, rows.Err()
 }
 
-// addAliases records the keys not yet known. A key that already names another
-// episode keeps naming it: first come, first kept.
-func addAliases(ctx context.Context, tx *sql.Tx, feedID, id int64, keys []string, aliases map[string]int64) error {
-	for _, k := range keys {
-		if _, ok := aliases[k]; ok {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO episode_aliases (feed_id, alias, episode_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, feedID, k, id); err != nil {
-			return fmt.Errorf("add alias: %w", err)
-		}
-		aliases[k] = id
+// addAlias records an identity key of an episode; a key another episode holds
+// already keeps naming it.
+func addAlias(ctx context.Context, tx *sql.Tx, feedID, id int64, key string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO episode_aliases (feed_id, alias, episode_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, feedID, key, id); err != nil {
+		return fmt.Errorf("add alias: %w", err)
 	}
 	return nil
 }
@@ -401,7 +373,7 @@ func (d *DB) CountEpisodes(ctx context.Context, feedID int64) (int, error) {
 // poller can skip reading the notes of episodes that did not change. A damaged
 // row has an empty hash: its notes are read again, and the poll rewrites it.
 func (d *DB) ContentHashes(ctx context.Context, feedID int64) (map[string]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, guid, `+hashUnlessDamaged+` FROM episodes WHERE feed_id = ?`, feedID)
+	rows, err := d.db.QueryContext(ctx, `SELECT id, guid, `+d.sql.hashUnlessDamaged+` FROM episodes WHERE feed_id = ?`, feedID)
 	if err != nil {
 		return nil, fmt.Errorf("store: content hashes: %w", err)
 	}

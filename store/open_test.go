@@ -43,6 +43,8 @@ func TestDatabaseFile(t *testing.T) {
 		{db: "file:pmbot.db?mode=ro", wantErr: "has a ?query or #fragment"},
 		{db: "file:%zz.db", wantErr: "bad %-escape"},
 		{db: "mysql://bot:s3cret@db.example/pmbot", wantErr: `"mysql" databases are not supported`},
+		{db: "postgres://bot:s3cret@db.example/pmbot", wantErr: "PostgreSQL is not supported by this version yet; use a SQLite file path (like pmbot.db)"},
+		{db: "PostgreSQL://bot:s3cret@db.example:5432/pmbot?sslmode=require", wantErr: "PostgreSQL is not supported by this version yet"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.db, func(t *testing.T) {
@@ -60,6 +62,52 @@ func TestDatabaseFile(t *testing.T) {
 				t.Errorf("databaseFile(%q) = %q, %v; want %q", tt.db, got, err, tt.want)
 			}
 		})
+	}
+}
+
+// CheckDatabase refuses, without opening anything, what Open refuses for its
+// name alone, in the same words: check-config relies on it.
+func TestCheckDatabase(t *testing.T) {
+	ctx := context.Background()
+	for _, db := range []string{"postgres://bot:s3cret@db/pmbot", "sqlite://", "file:x.db?mode=ro", ""} {
+		checked := CheckDatabase(db)
+		_, opened := Open(ctx, db, Options{})
+		if checked == nil || opened == nil || checked.Error() != opened.Error() {
+			t.Errorf("CheckDatabase(%q) = %v; Open = %v; want the same refusal", db, checked, opened)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "pm.db")
+	if err := CheckDatabase(path); err != nil {
+		t.Errorf("CheckDatabase(a file path) = %v, want nil", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("CheckDatabase created %s (%v)", path, err)
+	}
+}
+
+// A database from before claim tokens: a claim it left (its process died
+// mid-post) is in doubt for the next claim, and the outcomes need the new
+// claim's token.
+func TestMigrateClaimTokens(t *testing.T) {
+	ctx := context.Background()
+	path := populated(t) // a delivery claimed for a day
+	// As an older pmbot left it: no token, and a claim sets in_doubt.
+	editSchema(t, path, `ALTER TABLE deliveries DROP COLUMN claim_token; DELETE FROM schema_migrations WHERE version = 8;
+		UPDATE deliveries SET in_doubt = 1 WHERE claimed_until > 0`)
+	db, err := Open(ctx, path, Options{Dispatcher: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := db.ClaimDue(ctx, 10, time.Minute)
+	if err != nil || len(got) != 1 || !got[0].InDoubt || got[0].ClaimToken == "" {
+		t.Fatalf("ClaimDue after the migration = %+v, %v; want the delivery, in doubt, with a token", got, err)
+	}
+	if err := db.MarkSent(ctx, Claim{ID: got[0].ID}, "m1"); !errors.Is(err, ErrClaimLost) {
+		t.Errorf("MarkSent without the token = %v, want ErrClaimLost", err)
+	}
+	if err := db.MarkSent(ctx, got[0].Claim(), "m1"); err != nil {
+		t.Errorf("MarkSent with the claim: %v", err)
 	}
 }
 
@@ -207,7 +255,7 @@ func writeDamaged(t *testing.T, kind string) string {
 		for i := range eps {
 			eps[i].NotesHTML = strings.Repeat("notes that fill pages ", 400)
 		}
-		if _, err := db.RecordPoll(context.Background(), f.ID, eps, feeds.Policy{FloodLimit: 3}); err != nil {
+		if _, err := RecordPoll(context.Background(), db, f.ID, eps, feeds.Policy{FloodLimit: 3}, nil); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()
@@ -361,11 +409,11 @@ func TestReadOnly(t *testing.T) {
 	writes := map[string]func() error{
 		"EnsureFeed": func() error { _, err := db.EnsureFeed(ctx, "other", "other-src"); return err },
 		"RecordPoll": func() error {
-			_, err := db.RecordPoll(ctx, f.ID, feedOf("a", 1, 2, 3, 4), feeds.Policy{FloodLimit: 3})
+			_, err := RecordPoll(ctx, db, f.ID, feedOf("a", 1, 2, 3, 4), feeds.Policy{FloodLimit: 3}, nil)
 			return err
 		},
 		"SaveFeedState": func() error { return db.SaveFeedState(ctx, f) },
-		"MarkSent":      func() error { return db.MarkSent(ctx, 1, "m1") },
+		"MarkSent":      func() error { return db.MarkSent(ctx, Claim{ID: 1, Token: "t"}, "m1") },
 	}
 	for name, write := range writes {
 		err := write()
@@ -633,7 +681,7 @@ func TestDiskFullIsNamed(t *testing.T) {
 	for i := range eps {
 		eps[i].NotesHTML = strings.Repeat("long notes ", 2000)
 	}
-	_, err := db.RecordPoll(ctx, f.ID, eps, feeds.Policy{FloodLimit: 3})
+	_, err := RecordPoll(ctx, db, f.ID, eps, feeds.Policy{FloodLimit: 3}, nil)
 	if !errors.Is(err, ErrDiskFull) {
 		t.Fatalf("RecordPoll on a full database = %v, want ErrDiskFull", err)
 	}

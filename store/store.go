@@ -1,6 +1,11 @@
 // Package store keeps what the bot knows: feeds and their fetch state, every episode
-// with its identity aliases, subscriptions, and the outbox of deliveries. SQLite is
-// the embedded default.
+// with its identity aliases, subscriptions, and the outbox of deliveries.
+//
+// Store is what the rest of pmbot needs from a store, whatever its engine; *DB,
+// SQLite (embedded, the default), is the one Open returns, and the conformance
+// suite in storetest holds every engine to the same behaviour. The rules
+// (episode identity, no floods, backlog settling) are plain code in plan.go,
+// shared by every engine; what only SQLite does is in sqlite.go.
 package store
 
 import (
@@ -19,10 +24,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"modernc.org/sqlite"
-
-	"github.com/pmbot/pmbot/feeds"
 )
 
 //go:embed migrations/*.sql
@@ -41,8 +42,9 @@ type DB struct {
 	file   string // the database file as the admin named it, for messages
 	now    func() time.Time
 	lock   *os.File
-	match  TopicMatcher
 	logger *slog.Logger
+	// sql is the SQL that differs between engines: SQLite's.
+	sql dialect
 
 	// readOnly: opened with Options.ReadOnly; every write fails.
 	readOnly bool
@@ -56,9 +58,6 @@ type DB struct {
 // ReadOnly reports whether the database was opened with Options.ReadOnly.
 func (d *DB) ReadOnly() bool { return d.readOnly }
 
-// TopicMatcher says whether an episode matches any of a subscription's topics.
-type TopicMatcher func(ep feeds.Episode, topics []string) bool
-
 // Options tune Open.
 type Options struct {
 	// Now is the clock; time.Now when nil.
@@ -70,9 +69,6 @@ type Options struct {
 	// killed mid-post) and releases them, so its deliveries go out now rather than
 	// when their lease ends. It cannot be set with ReadOnly.
 	Dispatcher bool
-	// TopicMatch filters the announcements of subscriptions with topics; when nil,
-	// topics filter nothing.
-	TopicMatch TopicMatcher
 	// ReadOnly opens an existing database for reading only (SQLite's mode=ro), so
 	// commands that only read work on a read-only file or folder. Open then
 	// migrates nothing (a database with an older or newer schema is refused with
@@ -98,9 +94,6 @@ const Memory = ":memory:"
 // or damaged), ErrReadOnly, ErrDiskFull, ErrDiskIO, ErrNeedsUpgrade,
 // ErrNewerSchema, ErrLocked.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return nil, fmt.Errorf("store: open: PostgreSQL is not supported yet; use a SQLite file path")
-	}
 	file, err := databaseFile(path)
 	if err != nil {
 		return nil, err
@@ -118,7 +111,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	d := &DB{file: file, now: opts.Now, match: opts.TopicMatch, logger: logger, damaged: make(map[int64]bool), readOnly: opts.ReadOnly}
+	d := &DB{file: file, now: opts.Now, logger: logger, sql: sqliteDialect, damaged: make(map[int64]bool), readOnly: opts.ReadOnly}
 	if opts.ReadOnly {
 		if err := d.openReadOnly(ctx); err != nil {
 			return nil, err
@@ -215,29 +208,18 @@ func lockDatabase(file string) (*os.File, error) {
 	return f, err
 }
 
-// accessMode is how SQLite opens the file.
-type accessMode int
+// errPostgres is the refusal of a postgres:// database, which this pmbot cannot
+// open yet; the URL is never quoted (it can carry a password).
+var errPostgres = errors.New("store: open: PostgreSQL is not supported by this version yet; use a SQLite file path (like pmbot.db)")
 
-const (
-	readWrite accessMode = iota
-	readOnly             // mode=ro: reads, and sees what a writer commits
-	immutable            // mode=ro&immutable=1: no -wal, -shm or locks at all
-)
-
-func openSQLite(file string, mode accessMode) (*sql.DB, error) {
-	c, err := sqlite.NewConnector(sqliteDSN(file, mode))
-	if err != nil {
-		return nil, err
-	}
-	sqldb := sql.OpenDB(connector{Connector: c, file: file})
-	// SQLite has one writer; a single connection serialises writes in the process
-	// and keeps an in-memory database alive and shared.
-	sqldb.SetMaxOpenConns(1)
-	if file == Memory {
-		sqldb.SetConnMaxIdleTime(0)
-		sqldb.SetConnMaxLifetime(0)
-	}
-	return sqldb, nil
+// CheckDatabase says whether Open accepts the database a --db value or the
+// configuration's database names, without opening it: nil for a SQLite path or
+// URL, else the error Open would return (PostgreSQL is not supported yet, an
+// unknown scheme, a URL with a query …). check-config asks it, so that it never
+// says "config OK" for a database that Open refuses.
+func CheckDatabase(db string) error {
+	_, err := databaseFile(db)
+	return err
 }
 
 // databaseFile returns the file path of a --db value: a path as it is, or the
@@ -258,6 +240,8 @@ func databaseFile(db string) (string, error) {
 			if after, ok := strings.CutPrefix(rest, "localhost/"); ok {
 				rest = "/" + after
 			}
+		case "postgres", "postgresql":
+			return "", errPostgres
 		default:
 			return "", fmt.Errorf("store: open: %q databases are not supported; use a SQLite file path (like pmbot.db)", scheme)
 		}
@@ -279,37 +263,6 @@ func databaseFile(db string) (string, error) {
 	}
 	return path, nil
 }
-
-// sqliteDSN is the modernc.org/sqlite DSN of a database file: a SQLite URI whose
-// path escapes the characters a URI gives a meaning to.
-func sqliteDSN(file string, mode accessMode) string {
-	params := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
-		params.Add("_pragma", p)
-	}
-	params.Set("_txlock", "immediate")
-	if file == Memory {
-		return "file::memory:?" + params.Encode()
-	}
-	switch mode {
-	case readWrite:
-		params.Add("_pragma", "journal_mode(WAL)")
-	case readOnly:
-		params.Set("mode", "ro")
-	case immutable:
-		params.Set("mode", "ro")
-		params.Set("immutable", "1")
-	}
-	path := uriEscaper.Replace(file)
-	if strings.HasPrefix(path, "//") {
-		// file://x/… would name a host; file:// with an empty host keeps the path.
-		path = "//" + path
-	}
-	return "file:" + path + "?" + params.Encode()
-}
-
-// uriEscaper escapes what a SQLite URI path cannot hold as is.
-var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // Close closes the database and releases its lock.
 func (d *DB) Close() error {
@@ -345,7 +298,7 @@ func migrationVersions() (map[int]string, int, error) {
 // table is not pmbot's, and is refused rather than written into.
 func (d *DB) appliedVersions(ctx context.Context) (applied map[int]bool, fresh bool, err error) {
 	var tables, hasMigrations int
-	err = d.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(name = 'schema_migrations'), 0) FROM sqlite_master WHERE type = 'table'`).Scan(&tables, &hasMigrations)
+	err = d.db.QueryRowContext(ctx, d.sql.countTables).Scan(&tables, &hasMigrations)
 	if err != nil {
 		return nil, false, err
 	}
@@ -465,6 +418,13 @@ func (d *DB) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// querier runs queries: the database, or a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // tx runs fn in a transaction, committing when it returns nil.

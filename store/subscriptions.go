@@ -214,7 +214,17 @@ func (d *DB) PausedSubscriptions(ctx context.Context) ([]Subscription, error) {
 }
 
 func (d *DB) querySubscriptions(ctx context.Context, query string, args ...any) ([]Subscription, error) {
-	rows, err := d.db.QueryContext(ctx, query, args...)
+	return querySubscriptions(ctx, d.db, query, args...)
+}
+
+// activeSubscriptions returns the active subscriptions of a feed, by id: those a
+// poll announces to.
+func activeSubscriptions(ctx context.Context, q querier, feedID int64) ([]Subscription, error) {
+	return querySubscriptions(ctx, q, `SELECT `+subscriptionColumns+` FROM subscriptions s WHERE s.feed_id = ? AND s.active = 1 ORDER BY s.id`, feedID)
+}
+
+func querySubscriptions(ctx context.Context, q querier, query string, args ...any) ([]Subscription, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: subscriptions: %w", err)
 	}

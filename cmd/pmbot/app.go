@@ -27,7 +27,7 @@ const directoryEnv = "PMBOT_DIRECTORY_URL"
 type app struct {
 	cfg        config.Config
 	log        *slog.Logger
-	db         *store.DB
+	db         store.Store
 	poller     *bot.Poller
 	dispatcher *bot.Dispatcher
 	console    *console.Adapter
@@ -112,11 +112,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 	storeLog := log.With("component", "store")
 	db := openReadOnly(ctx, cfg.Database, storeLog, sources, n)
 	if db == nil {
-		var err error
-		db, err = store.Open(ctx, cfg.Database, store.Options{Dispatcher: n.dispatch, TopicMatch: search.Matches, Logger: storeLog})
+		sqlite, err := store.Open(ctx, cfg.Database, store.Options{Dispatcher: n.dispatch, Logger: storeLog})
 		if err != nil {
 			return nil, err
 		}
+		db = sqlite
 	}
 	a := &app{cfg: cfg, log: log, db: db, notes: notes, now: time.Now}
 	if !a.db.ReadOnly() {
@@ -143,6 +143,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 		Resolver:       feeds.NewResolver(&http.Client{Timeout: 15 * time.Second}, lookupEnv(env, directoryEnv)),
 		Sources:        sources,
 		Policy:         feeds.Policy{Backfill: cfg.Backfill, FloodLimit: cfg.FloodLimit},
+		Match:          search.Matches,
 		Interval:       cfg.PollInterval.Duration,
 		Logger:         log.With("component", "poller"),
 	}
@@ -192,11 +193,11 @@ func (a *app) Close() error { return a.db.Close() }
 // nothing (and works on a read-only file). It returns nil when the command must
 // open the database for writing instead: a feed to record or read first, a schema
 // to upgrade, no file yet, or any problem, which the writable open then reports.
-func openReadOnly(ctx context.Context, database string, log *slog.Logger, sources []bot.FeedSource, n needs) *store.DB {
+func openReadOnly(ctx context.Context, database string, log *slog.Logger, sources []bot.FeedSource, n needs) store.Store {
 	if !n.readOnly || n.dispatch || database == store.Memory {
 		return nil
 	}
-	db, err := store.Open(ctx, database, store.Options{ReadOnly: true, TopicMatch: search.Matches, Logger: log})
+	db, err := store.Open(ctx, database, store.Options{ReadOnly: true, Logger: log})
 	if err != nil {
 		return nil
 	}

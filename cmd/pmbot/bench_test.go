@@ -57,7 +57,7 @@ func storeWith10k(b *testing.B) (dbPath, feedPath string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.RecordPoll(ctx, f.ID, eps, feeds.Policy{FloodLimit: 3}); err != nil {
+	if _, err := store.RecordPoll(ctx, db, f.ID, eps, feeds.Policy{FloodLimit: 3}, nil); err != nil {
 		b.Fatal(err)
 	}
 	f, _ = db.FeedByName(ctx, "gb")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -40,6 +41,11 @@ func cmdCheckConfig(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.W
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stderr, "pmbot: warning: %s\n", w)
+	}
+	// A database the store cannot open (PostgreSQL, given with --db) is no
+	// "config OK".
+	if err := store.CheckDatabase(cfg.Database); err != nil {
+		return err
 	}
 	// The platforms are asked first: "config OK" means the tokens work too.
 	var platforms []string

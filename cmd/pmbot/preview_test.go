@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -152,4 +156,41 @@ func TestCheckConfigDiscord(t *testing.T) {
 		})
 	}
 	fake.TakeViolations() // the bad token's 401 counts as an invalid request, on purpose
+}
+
+// TestCheckConfigDatabase: check-config says "config OK" only for a database the
+// store can open; a PostgreSQL URL, however it is given, is refused in one line
+// that says PostgreSQL is not supported yet, never quoting the password.
+func TestCheckConfigDatabase(t *testing.T) {
+	const notYet = `PostgreSQL is not supported by this version yet; use a SQLite file path \(like pmbot\.db\)\n$`
+	file := filepath.Join(t.TempDir(), "pm.db")
+	tests := []struct {
+		name     string
+		args     []string
+		env      []string
+		code     int
+		stdoutRe string
+		stderrRe string
+	}{
+		{"--db postgres://", []string{"--db", "postgres://pmbot:hunter2@db.example:5432/pmbot", "check-config"}, nil, 1, `^$`, `^pmbot: store: open: ` + notYet},
+		{"--db postgresql://", []string{"check-config", "--db", "postgresql://pmbot:hunter2@db.example/pmbot?sslmode=require"}, nil, 1, `^$`, `^pmbot: store: open: ` + notYet},
+		{"PMBOT_DATABASE", []string{"check-config"}, []string{"PMBOT_DATABASE=postgres://pmbot:hunter2@db.example/pmbot"}, 1, `^$`, `^pmbot: config: database: ` + notYet},
+		{"--db mysql://", []string{"--db", "mysql://pmbot:hunter2@db.example/pmbot", "check-config"}, nil, 1, `^$`, `^pmbot: store: open: "mysql" databases are not supported; use a SQLite file path \(like pmbot\.db\)\n$`},
+		{"--db a file", []string{"--db", file, "check-config"}, nil, 0, `(?m)^config OK\n  database: .*pm\.db$`, `^$`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), tt.args, strings.NewReader(""), &out, &errOut, tt.env)
+			if code != tt.code || !regexp.MustCompile(tt.stdoutRe).MatchString(out.String()) || !regexp.MustCompile(tt.stderrRe).MatchString(errOut.String()) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %q, %q", code, out.String(), errOut.String(), tt.code, tt.stdoutRe, tt.stderrRe)
+			}
+			if strings.Contains(out.String()+errOut.String(), "hunter2") {
+				t.Error("the password was printed")
+			}
+		})
+	}
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("check-config created the database %s (%v)", file, err)
+	}
 }
