@@ -1,10 +1,6 @@
 package feeds
 
 import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
-
 	"github.com/pmbot/pmbot/shownotes"
 )
 
@@ -42,32 +38,4 @@ func ExtractNotes(notes string) Notes {
 // and whitespace is collapsed inside lines. Plain-text notes come back trimmed.
 func NotesText(notes string) string {
 	return shownotes.Text(notes)
-}
-
-// isSpaceRune reports white space, including the no-break and zero-width spaces
-// feeds put in text.
-func isSpaceRune(r rune) bool {
-	return unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' || r == '\ufeff'
-}
-
-// collapseSpaces collapses runs of whitespace into one space and trims.
-func collapseSpaces(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		if isSpaceRune(r) {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		if r == utf8.RuneError || r == 0 {
-			r = '\uFFFD'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

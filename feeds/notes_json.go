@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/pmbot/pmbot/shownotes"
 )
 
 // maxChaptersJSON bounds the size of a JSON chapters document we accept.
@@ -84,5 +86,5 @@ func jsonTitle(raw json.RawMessage) string {
 	if json.Unmarshal(raw, &s) != nil {
 		return ""
 	}
-	return collapseSpaces(s)
+	return shownotes.CollapseSpaces(s)
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	ext "github.com/mmcdole/gofeed/extensions"
+
+	"github.com/pmbot/pmbot/shownotes"
 )
 
 // Parse reads a feed document (RSS 2.0, Atom or JSON Feed, through gofeed) into a
@@ -390,7 +392,7 @@ func podloveChapters(exts ext.Extensions) []Chapter {
 					break
 				}
 				secs, ok := ParseDuration(c.Attrs["start"])
-				title := collapseSpaces(html.UnescapeString(c.Attrs["title"]))
+				title := shownotes.CollapseSpaces(html.UnescapeString(c.Attrs["title"]))
 				if !ok || title == "" {
 					continue
 				}

@@ -115,7 +115,7 @@ blocks:
 		if b.boiler || b.Kind == Heading {
 			continue
 		}
-		if containsAny(fold(b.Section), creditSectionWords) {
+		if containsAny(Fold(b.Section), creditSectionWords) {
 			continue
 		}
 		if b.Kind == Row {
@@ -317,7 +317,7 @@ func rowChapter(b Block) (chapterCand, bool) {
 // "Chapitres :" paragraph), announces a list of timestamps.
 func namesChapters(blocks []nblock, i int) bool {
 	for j := max(i-1, 0); j <= i && j < len(blocks); j++ {
-		if containsAny(fold(blocks[j].Text), chapterWords) {
+		if containsAny(Fold(blocks[j].Text), chapterWords) {
 			return true
 		}
 	}
@@ -517,7 +517,7 @@ func clockContext(line string, start, end int) bool {
 	if dateBeforeRe.MatchString(before) {
 		return true
 	}
-	if w := lastWord(before); w != "" && clockWordsBefore[fold(w)] {
+	if w := lastWord(before); w != "" && clockWordsBefore[Fold(w)] {
 		// "(16:30)" after "à" is a time of day; but "[…] et 12:34 …" only when
 		// the previous word is directly before the time.
 		return strings.HasSuffix(strings.TrimRight(before, " "), w) && !strings.HasSuffix(before, "(") && !strings.HasSuffix(before, "[")
@@ -546,7 +546,7 @@ func creditContext(line string, start, end int) bool {
 	if k := strings.IndexAny(after, ".!?"); k >= 0 {
 		after = after[:k]
 	}
-	return containsAny(fold(before), creditContextWords) || containsAny(fold(after), creditContextWords)
+	return containsAny(Fold(before), creditContextWords) || containsAny(Fold(after), creditContextWords)
 }
 
 // lastWord returns the last word of s (letters and apostrophes).

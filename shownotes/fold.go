@@ -24,7 +24,7 @@ var foldMap = map[rune]string{
 
 // fold lowercases s, removes accents and normalises apostrophes, quotes and spaces:
 // the one way this package compares text a person typed (headings, titles, names).
-func fold(s string) string {
+func Fold(s string) string {
 	if isASCII(s) {
 		return foldASCII(s)
 	}

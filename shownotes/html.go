@@ -231,8 +231,8 @@ func htmlBlocks(s string) []Block {
 							title = string(v)
 						}
 					}
-					if alt = collapseSpaces(alt); alt == "" {
-						alt = collapseSpaces(title)
+					if alt = CollapseSpaces(alt); alt == "" {
+						alt = CollapseSpaces(title)
 					}
 					openAlt = truncateRunes(alt, maxLinkText)
 				}
@@ -374,10 +374,10 @@ func splitCells(text string, starts []int) []string {
 		if st > end {
 			continue
 		}
-		out = append(out, collapseSpaces(text[st:end]))
+		out = append(out, CollapseSpaces(text[st:end]))
 	}
 	if len(out) == 0 && strings.TrimSpace(text) != "" {
-		out = []string{collapseSpaces(text)}
+		out = []string{CollapseSpaces(text)}
 	}
 	return out
 }

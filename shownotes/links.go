@@ -447,7 +447,7 @@ func hostPath(u string) string {
 		if a, err := url.PathUnescape(addr); err == nil {
 			addr = a
 		}
-		return collapseSpaces(addr)
+		return CollapseSpaces(addr)
 	}
 	p, err := url.Parse(u)
 	if err != nil || p.Host == "" {
@@ -457,7 +457,7 @@ func hostPath(u string) string {
 	if !utf8.ValidString(path) {
 		path = strings.TrimRight(p.EscapedPath(), "/")
 	}
-	return truncateRunes(collapseSpaces(strings.TrimPrefix(strings.ToLower(p.Host), "www.")+path), maxLinkText)
+	return truncateRunes(CollapseSpaces(strings.TrimPrefix(strings.ToLower(p.Host), "www.")+path), maxLinkText)
 }
 
 // platformNames are link texts that name a place where the podcast is, not a
@@ -488,12 +488,12 @@ var footerHosts = []string{
 // podcast app or a donation page, or the home page of the episode's own site.
 func isFooterLink(text, u, section, line, page string) bool {
 	if section != "" {
-		f := fold(section)
+		f := Fold(section)
 		if footerSet.in(f) || phraseAtStart(f, []string{"more", "plus de", "mehr", "mas de", "altro da"}) >= 0 {
 			return true
 		}
 	}
-	t := fold(strings.Trim(text, " .:!-–—|"))
+	t := Fold(strings.Trim(text, " .:!-–—|"))
 	if platformNames[t] || footerSet.in(t) {
 		return true
 	}
@@ -502,7 +502,7 @@ func isFooterLink(text, u, section, line, page string) bool {
 		containsPhrase(t, []string{"podcast", "our", "the show", "notre", "unser", "nuestro", "nostro", "nosso"}) {
 		return true
 	}
-	if l := fold(line); footerSet.in(l) || footerCallSet.in(l) {
+	if l := Fold(line); footerSet.in(l) || footerCallSet.in(l) {
 		return true
 	}
 	p, err := url.Parse(u)

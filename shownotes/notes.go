@@ -142,7 +142,7 @@ func declaredChapters(cs []Chapter, durationSeconds int) []Chapter {
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].StartSeconds < sorted[j].StartSeconds })
 	var out []Chapter
 	for _, c := range sorted {
-		title := truncateRunes(collapseSpaces(capInputAt(c.Title, 8*maxTitleLen)), maxTitleLen)
+		title := truncateRunes(CollapseSpaces(capInputAt(c.Title, 8*maxTitleLen)), maxTitleLen)
 		switch {
 		case title == "", c.StartSeconds < 0, durationSeconds > 0 && c.StartSeconds >= durationSeconds:
 			continue

@@ -63,7 +63,7 @@ func markPromo(blocks []nblock) {
 		if b.Kind == Heading {
 			continue
 		}
-		if b.Section != "" && containsPhrase(fold(b.Section), sponsorSections) {
+		if b.Section != "" && containsPhrase(Fold(b.Section), sponsorSections) {
 			b.boiler = true
 			continue
 		}
@@ -81,7 +81,7 @@ func markPromo(blocks []nblock) {
 
 // promoSpans returns the byte spans of s that are promotional, in order.
 func promoSpans(s string) [][2]int {
-	if !mayBePromo(fold(s)) {
+	if !mayBePromo(Fold(s)) {
 		return nil
 	}
 	folded := asciiLower(s) // same offsets as s
@@ -103,7 +103,7 @@ func promoSpans(s string) [][2]int {
 	)
 	for _, sp := range sentenceSpans(s[:end]) {
 		sent := s[sp[0]:sp[1]]
-		f := fold(sent)
+		f := Fold(sent)
 		switch {
 		case opensSponsorRead(f):
 			inRead = true

@@ -116,7 +116,7 @@ func matchPhraseAt(s string, i int, phrases []string, first map[string]bool) int
 		if nw == 0 && !first[lowerASCIIKey(s[j:k])] && isASCII(s[j:k]) {
 			return -1 // most words start no phrase: stop before folding any
 		}
-		words[nw] = w{fold(s[j:k]), k}
+		words[nw] = w{Fold(s[j:k]), k}
 		nw++
 		if nw == 1 && !first[words[0].f] {
 			return -1
@@ -283,7 +283,7 @@ func splitLeadIn(b Block, plain bool) []Block {
 		if w := strings.Fields(window); len(w) > 6 {
 			window = strings.Join(w[len(w)-6:], " ")
 		}
-		if !leadInSet.in(fold(window)) {
+		if !leadInSet.in(Fold(window)) {
 			continue
 		}
 		rest := strings.TrimSpace(s[i+1:])

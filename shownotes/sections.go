@@ -37,7 +37,7 @@ func isSectionHeading(b Block, title *episodeTitle) bool {
 	if b.Level > 0 {
 		return true
 	}
-	f := fold(label)
+	f := Fold(label)
 	if phraseAtStart(f, sectionPhrases) >= 0 || phraseAtStart(f, takeawaysPhrases) >= 0 || containsAny(f+" ", linkSectionWords) {
 		return true
 	}

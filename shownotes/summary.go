@@ -109,7 +109,7 @@ func summaryOf(blocks []nblock, title *episodeTitle) (summary, prose string, at 
 // sentence: it has no content word ("Executive Producers:", "Also featuring:")
 // or is a known section heading ("Show notes:", "Key takeaways:").
 func pureLabel(label string) bool {
-	f := fold(headingLabel(label))
+	f := Fold(headingLabel(label))
 	if phraseAtStart(f, sectionPhrases) >= 0 || phraseAtStart(f, takeawaysPhrases) >= 0 {
 		return true
 	}
@@ -227,7 +227,7 @@ func isSectionName(line string) bool {
 	if len(line) > 120 {
 		return false // section names are short
 	}
-	f := fold(headingLabel(line))
+	f := Fold(headingLabel(line))
 	for _, set := range [][]string{sectionPhrases, takeawaysPhrases} {
 		if n := phraseAtStart(f, set); n >= 0 && n == len(f) {
 			return true
@@ -239,7 +239,7 @@ func isSectionName(line string) bool {
 // foldPrefix folds the first n bytes of s (cut on a rune boundary): enough to
 // match a phrase at its start without folding a long text.
 func foldPrefix(s string, n int) string {
-	return fold(capInputAt(s, n))
+	return Fold(capInputAt(s, n))
 }
 
 // endsSentence reports a line that ends like a sentence: "Intro.", "Hello
@@ -319,7 +319,7 @@ func newEpisodeTitle(s string) *episodeTitle {
 
 // titleWords are the folded words of a title, punctuation dropped.
 func titleWords(s string) []string {
-	return strings.FieldsFunc(fold(s), func(r rune) bool { return !isWordRune(r) })
+	return strings.FieldsFunc(Fold(s), func(r rune) bool { return !isWordRune(r) })
 }
 
 // isProse reports whether a line reads as prose: at least three words, one of
@@ -362,7 +362,7 @@ func isContentWord(w string) bool {
 			letters++
 		}
 	}
-	return letters >= 3 && !functionWords[fold(w)]
+	return letters >= 3 && !functionWords[Fold(w)]
 }
 
 // functionWords are frequent words that carry no content, in the languages of

@@ -49,9 +49,9 @@ func namesTakeaways(b nblock) bool {
 			return false
 		}
 		label := headingLabel(t)
-		n := phraseAtStart(fold(label), takeawaysPhrases)
+		n := phraseAtStart(Fold(label), takeawaysPhrases)
 		// The phrase is the whole paragraph, or the paragraph ends with ":".
-		return n >= 0 && (n == len(fold(label)) || strings.HasSuffix(t, ":") || strings.HasSuffix(t, "："))
+		return n >= 0 && (n == len(Fold(label)) || strings.HasSuffix(t, ":") || strings.HasSuffix(t, "："))
 	}
 	return false
 }
@@ -114,7 +114,7 @@ func introducedList(blocks []nblock, plain bool) []string {
 		if ss := sentences(lead); len(ss) > 0 {
 			last = ss[len(ss)-1]
 		}
-		known := leadInSet.in(fold(last))
+		known := leadInSet.in(Fold(last))
 		next := blocks[i+1]
 		switch {
 		case next.Kind == Item:

@@ -61,12 +61,12 @@ func plainBlocks(s string) []Block {
 			continue
 		}
 		if inFence {
-			if l := collapseSpaces(raw); l != "" && len(fence) < maxBlocks {
+			if l := CollapseSpaces(raw); l != "" && len(fence) < maxBlocks {
 				fence = append(fence, decodeEntities(l))
 			}
 			continue
 		}
-		line := collapseSpaces(raw)
+		line := CollapseSpaces(raw)
 		if line == "" {
 			flushPara()
 			endList()
@@ -343,11 +343,11 @@ func inlineMarkdown(line string) lineText {
 		if strings.HasPrefix(inner, "![") && strings.HasSuffix(inner, ")") {
 			// [![alt](image)](url): the image names the link.
 			if k := strings.Index(inner, "]("); k > 0 {
-				alt, inner = collapseSpaces(inner[2:k]), ""
+				alt, inner = CollapseSpaces(inner[2:k]), ""
 			}
 		}
 		start := out.Len()
-		inner = collapseSpaces(inner)
+		inner = CollapseSpaces(inner)
 		out.WriteString(inner)
 		if target != "" {
 			links = append(links, Anchor{URL: target, Start: start, End: out.Len(), Alt: alt})
@@ -419,5 +419,5 @@ func decodeEntities(s string) string {
 	if !strings.Contains(s, "&") || !strings.Contains(s, ";") {
 		return s
 	}
-	return collapseSpaces(html.UnescapeString(s))
+	return CollapseSpaces(html.UnescapeString(s))
 }

@@ -50,7 +50,7 @@ func containsAny(s string, words []string) bool {
 
 // isTakeawaysHeading reports whether a heading's text names key takeaways.
 func isTakeawaysHeading(text string) bool {
-	f := fold(headingLabel(text))
+	f := Fold(headingLabel(text))
 	if utf8.RuneCountInString(f) > 80 {
 		return false
 	}
@@ -62,7 +62,7 @@ func isLinksSection(label string) bool {
 	if label == "" {
 		return false
 	}
-	f := fold(label) + " "
+	f := Fold(label) + " "
 	return containsAny(f, linkSectionWords)
 }
 
@@ -77,7 +77,7 @@ func isHeadingLine(line string) bool {
 	if strings.ContainsAny(label, ".?!") || strings.Contains(label, "://") {
 		return false
 	}
-	f := fold(label)
+	f := Fold(label)
 	if f == "" {
 		return false
 	}
@@ -196,7 +196,7 @@ func isAbbrevBefore(s string, i int) bool {
 	if letters == 1 && utf8.RuneCountInString(tok) == 1 {
 		return true
 	}
-	return abbreviations[fold(tok)]
+	return abbreviations[Fold(tok)]
 }
 
 // isOrdinalBefore reports whether the "." at s[i] follows a day or an ordinal
@@ -211,10 +211,10 @@ func isOrdinalBefore(s string, i, next int) bool {
 	if j == i || i-j > 2 || (j > 0 && !isSpaceRune(prevRune(s, j)) && prevRune(s, j) != '(') {
 		return false
 	}
-	if monthWords[fold(firstWordAt(s, next))] {
+	if monthWords[Fold(firstWordAt(s, next))] {
 		return true
 	}
-	return ordinalWords[fold(lastWord(s[max(0, j-24):j]))]
+	return ordinalWords[Fold(lastWord(s[max(0, j-24):j]))]
 }
 
 // firstWordAt returns the word (letters) starting at byte i of s.
@@ -433,8 +433,9 @@ func isInlineBullet(s string, i int, r rune) bool {
 	return before && (unicode.IsSpace(next) || next == utf8.RuneError)
 }
 
-// collapseSpaces collapses runs of whitespace into one space and trims.
-func collapseSpaces(s string) string {
+// CollapseSpaces collapses runs of white space (no-break and zero-width spaces
+// included) into one space and trims.
+func CollapseSpaces(s string) string {
 	if isCollapsed(s) {
 		return s
 	}
@@ -490,7 +491,7 @@ func oneLine(s string) string {
 	if strings.IndexByte(s, '\n') >= 0 {
 		s = strings.ReplaceAll(s, "\n", " ")
 	}
-	return collapseSpaces(s)
+	return CollapseSpaces(s)
 }
 
 // truncateRunes cuts s to at most n runes on a word boundary, adding "…".
