@@ -468,7 +468,8 @@ func TestExtractNotesSynthetic(t *testing.T) {
 			notes: "Show notes\n00:00 Intro\n05:30 - The outage\n1:02:03 Wrap-up",
 			want: Notes{
 				// Changed (issue 9): timestamp lines are chapters, not prose: no summary, no takeaways.
-				Chapters: []Chapter{{StartSeconds: 0, Title: "Intro"}, {StartSeconds: 330, Title: "The outage"}, {StartSeconds: 3723, Title: "Wrap-up"}},
+				Chapters:       []Chapter{{StartSeconds: 0, Title: "Intro"}, {StartSeconds: 330, Title: "The outage"}, {StartSeconds: 3723, Title: "Wrap-up"}},
+				ChaptersSource: shownotes.ChaptersLines,
 			},
 		},
 		{
@@ -476,6 +477,7 @@ func TestExtractNotesSynthetic(t *testing.T) {
 			notes: "We start with the history (02:10), then the fix (14:47).",
 			want: Notes{
 				Chapters:        []Chapter{{StartSeconds: 130, Title: "We start with the history"}, {StartSeconds: 887, Title: "The fix"}},
+				ChaptersSource:  shownotes.ChaptersProse,
 				Summary:         "We start with the history (02:10), then the fix (14:47).",
 				Takeaways:       []string{"We start with the history (02:10), then the fix (14:47)."},
 				TakeawaysSource: TakeawaysSummary,

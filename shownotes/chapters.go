@@ -98,7 +98,7 @@ type chapterCand struct {
 // together they must read like chapters (see chapterGroup). Stamps inside
 // running text follow the rules at the top of this file. A table row whose cell
 // is a time is a chapter titled by another cell.
-func chaptersOf(blocks []nblock, durationSeconds int) []Chapter {
+func chaptersOf(blocks []nblock, durationSeconds int) ([]Chapter, string) {
 	var accepted []chapterCand
 	var inline []chapterCand
 	groups := map[string][]chapterCand{}
@@ -184,7 +184,7 @@ blocks:
 		accepted = kept
 	}
 	if len(accepted) == 0 {
-		return nil
+		return nil, ""
 	}
 	// Titles need all accepted stamps of a line, in order.
 	sort.SliceStable(accepted, func(i, j int) bool {
@@ -210,6 +210,7 @@ blocks:
 	}
 	sort.SliceStable(accepted, func(i, j int) bool { return accepted[i].secs < accepted[j].secs })
 	var out []Chapter
+	votes := map[string]int{}
 	for _, c := range accepted {
 		if c.title == "" {
 			continue // a time without a title is no chapter
@@ -218,11 +219,31 @@ blocks:
 			continue
 		}
 		out = append(out, Chapter{StartSeconds: c.secs, Title: c.title})
+		votes[chapterRule(blocks[c.block].Kind, c)]++
 		if len(out) >= maxChapters {
 			break
 		}
 	}
-	return out
+	source := ""
+	for _, rule := range []string{ChaptersTable, ChaptersPre, ChaptersLines, ChaptersProse} {
+		if votes[rule] > votes[source] {
+			source = rule
+		}
+	}
+	return out, source
+}
+
+// chapterRule names the rule that read a chapter: the form its time took.
+func chapterRule(k Kind, c chapterCand) string {
+	switch {
+	case k == Row:
+		return ChaptersTable
+	case k == Pre:
+		return ChaptersPre
+	case c.group != "":
+		return ChaptersLines
+	}
+	return ChaptersProse
 }
 
 // chapterGroup reports whether the stamps that start (or end) the lines of one

@@ -27,6 +27,8 @@ func ignoreExcept(fields int) cmp.Option {
 	if fields&fChapters == 0 {
 		ignore = append(ignore, "Chapters")
 	}
+	// Which rule found the chapters: TestChaptersSource.
+	ignore = append(ignore, "ChaptersSource")
 	if fields&fLinks == 0 {
 		ignore = append(ignore, "Links")
 	}
@@ -520,6 +522,29 @@ func TestExtractLargeHostile(t *testing.T) {
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
 			checkNotes(t, Extract(in, Options{Title: "The Title", DurationSeconds: 3600}))
+		})
+	}
+}
+
+// Each rule that finds chapters says so, for `pmbot notes-report`.
+func TestChaptersSource(t *testing.T) {
+	tests := []struct {
+		name, notes string
+		opt         Options
+		want        string
+	}{
+		{"feed", "<p>Intro.</p>", Options{Chapters: []Chapter{{StartSeconds: 0, Title: "Start"}}, DurationSeconds: 600}, ChaptersFeed},
+		{"table", "<table><tr><td>00:00</td><td>Intro</td></tr><tr><td>05:10</td><td>The outage</td></tr></table>", Options{DurationSeconds: 3600}, ChaptersTable},
+		{"pre", "<pre>00:00 Intro\n03:21 Context\n10:00 Wrap-up</pre>", Options{DurationSeconds: 3600}, ChaptersPre},
+		{"lines", "Chapters:\n00:00 Intro\n04:30 The outage\n31:00 Lessons", Options{DurationSeconds: 3600}, ChaptersLines},
+		{"none", "<p>No times here.</p>", Options{DurationSeconds: 3600}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := Extract(tt.notes, tt.opt)
+			if n.ChaptersSource != tt.want {
+				t.Errorf("ChaptersSource = %q, want %q (chapters %v)", n.ChaptersSource, tt.want, n.Chapters)
+			}
 		})
 	}
 }

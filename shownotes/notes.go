@@ -37,9 +37,22 @@ type Notes struct {
 	// TakeawaysList, TakeawaysSummary, or "" when there are none.
 	TakeawaysSource string
 	Chapters        []Chapter
-	Links           []Link
-	Summary         string
+	// ChaptersSource says which rule found the chapters: ChaptersFeed,
+	// ChaptersTable, ChaptersPre, ChaptersLines, ChaptersProse, or "" when
+	// there are none.
+	ChaptersSource string `json:",omitempty"`
+	Links          []Link
+	Summary        string
 }
+
+// Where chapters come from.
+const (
+	ChaptersFeed  = "feed"  // declared by the feed (Podlove Simple Chapters)
+	ChaptersTable = "table" // a table of times and titles
+	ChaptersPre   = "pre"   // a preformatted block of timestamp lines
+	ChaptersLines = "lines" // timestamp lines (or list items) read as a group
+	ChaptersProse = "prose" // times written in running text ("[12']", "at 12:30")
+)
 
 // References are the episode's own links: those not marked Footer, in order.
 func (n Notes) References() []Link {
@@ -109,7 +122,11 @@ type nblock struct {
 func Extract(notes string, opt Options) Notes {
 	d := Parse(notes)
 	if len(d.Blocks) == 0 {
-		return Notes{Chapters: declaredChapters(opt.Chapters, opt.DurationSeconds)}
+		n := Notes{Chapters: declaredChapters(opt.Chapters, opt.DurationSeconds)}
+		if len(n.Chapters) > 0 {
+			n.ChaptersSource = ChaptersFeed
+		}
+		return n
 	}
 	blocks := make([]nblock, len(d.Blocks))
 	for i, b := range d.Blocks {
@@ -125,8 +142,11 @@ func Extract(notes string, opt Options) Notes {
 	n.Takeaways, n.TakeawaysSource = takeawaysOf(blocks, !d.HTML, prose, at, title)
 	if len(opt.Chapters) > 0 {
 		n.Chapters = declaredChapters(opt.Chapters, opt.DurationSeconds)
+		if len(n.Chapters) > 0 {
+			n.ChaptersSource = ChaptersFeed
+		}
 	} else {
-		n.Chapters = chaptersOf(blocks, opt.DurationSeconds)
+		n.Chapters, n.ChaptersSource = chaptersOf(blocks, opt.DurationSeconds)
 	}
 	n.Links = linksOf(blocks, opt.Link)
 	return n

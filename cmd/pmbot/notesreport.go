@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"reflect"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -198,14 +197,12 @@ func reportNotes(name string, feed *feeds.Feed) notesReport {
 	return r
 }
 
-// chaptersSource names the rule that found an episode's chapters, when Notes
-// says (a ChaptersSource string field, read by reflection so that this compiles
-// before and after the extraction gains one); "notes" otherwise.
+// chaptersSource names the rule that found an episode's chapters.
 func chaptersSource(n feeds.Notes) string {
-	if f := reflect.ValueOf(n).FieldByName("ChaptersSource"); f.IsValid() && f.Kind() == reflect.String && f.String() != "" {
-		return f.String()
+	if n.ChaptersSource == "" {
+		return "notes"
 	}
-	return "notes"
+	return n.ChaptersSource
 }
 
 func writeNotesTable(w io.Writer, reports []notesReport) error {
