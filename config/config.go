@@ -32,7 +32,8 @@ import (
 // Config is the whole configuration of one bot process.
 type Config struct {
 	// Database is a SQLite file path (default "pmbot.db"; file:PATH and file://,
-	// sqlite:// URLs too). PostgreSQL URLs are refused until the store supports them.
+	// sqlite:// URLs too), or a PostgreSQL URL (postgres://USER:PASSWORD@HOST/DB).
+	// PMBOT_DATABASE sets it too, and is the better place for a password.
 	Database string `yaml:"database"`
 	// PollInterval is how often every feed is fetched (default 15m, from 1m to 24h).
 	PollInterval Duration `yaml:"poll_interval"`

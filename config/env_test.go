@@ -141,10 +141,10 @@ func TestLoadEnvOverridesYAML(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	for env, want := range map[string]string{
-		"PMBOT_POLL_INTERVAL=5s":                "config: poll_interval: 5s is too short; use 1m or more",
-		"PMBOT_POLL_INTERVAL=8760h":             "config: poll_interval: 8760h is too long; use between 1m and 24h",
-		"PMBOT_MAX_ANNOUNCEMENT_AGE=10m":        "config: max_announcement_age: 10m is out of range; use between 1h and 365 days (8760h), like 168h for a week",
-		"PMBOT_DATABASE=postgres://u:pw@db/pmb": "config: database: PostgreSQL is not supported by this version yet; use a SQLite file path (like pmbot.db)",
+		"PMBOT_POLL_INTERVAL=5s":             "config: poll_interval: 5s is too short; use 1m or more",
+		"PMBOT_POLL_INTERVAL=8760h":          "config: poll_interval: 8760h is too long; use between 1m and 24h",
+		"PMBOT_MAX_ANNOUNCEMENT_AGE=10m":     "config: max_announcement_age: 10m is out of range; use between 1h and 365 days (8760h), like 168h for a week",
+		"PMBOT_DATABASE=mysql://u:pw@db/pmb": `config: database: "mysql" databases are not supported; use a SQLite file path (like pmbot.db) or a postgres:// URL`,
 	} {
 		if _, err := Load(strings.NewReader(""), []string{env}); err == nil || err.Error() != want {
 			t.Errorf("%s is validated: got %v\nwant %s", env, err, want)

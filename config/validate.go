@@ -147,16 +147,13 @@ func (v *validator) database(db string) {
 		return // a SQLite path, file:PATH included
 	}
 	switch strings.ToLower(scheme) {
-	case "postgres", "postgresql":
-		// The store cannot open it yet: refusing it here keeps check-config and
-		// run in agreement.
-		v.add("database", "PostgreSQL is not supported by this version yet; use a SQLite file path (like pmbot.db)")
-	case "file", "sqlite", "sqlite3":
+	case "postgres", "postgresql", "file", "sqlite", "sqlite3":
+		// PostgreSQL's URL is read by the store (check-config connects to it).
 	default:
 		if schemeRe.MatchString(scheme) {
-			v.add("database", "%q databases are not supported; use a SQLite file path (like pmbot.db)", scheme)
+			v.add("database", "%q databases are not supported; use a SQLite file path (like pmbot.db) or a postgres:// URL", scheme)
 		} else {
-			v.add("database", "is neither a file path nor a URL this version supports; use a SQLite file path (like pmbot.db)")
+			v.add("database", "is neither a file path nor a URL this version supports; use a SQLite file path (like pmbot.db) or a postgres:// URL")
 		}
 	}
 }

@@ -6,8 +6,8 @@ import (
 )
 
 // Store is what the rest of pmbot needs from a store, whatever its engine: *DB
-// (SQLite) is one, and the conformance suite storetest.Run checks any other
-// against the same behaviour. The bot's parts each declare the few methods they
+// (SQLite or PostgreSQL, by its dialect) is one, and the conformance suite
+// storetest.Run holds every engine to the same behaviour. The bot's parts each declare the few methods they
 // use (bot.PollStore, bot.OutboxStore …); Store is all of them, what cmd/pmbot
 // hands them.
 //

@@ -58,12 +58,9 @@ func (d *DB) EnqueueDigest(ctx context.Context, e DigestEntry) (created bool, er
 		}
 		// A plain insert: a delivery with this key but no digest row would be a bug,
 		// and failing the transaction says so instead of posting twice.
-		r, err = tx.ExecContext(ctx, `INSERT INTO deliveries (subscription_id, kind, dedupe_key, episode_ids, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			e.SubscriptionID, e.Kind, KindDigest+":"+e.Period, joinIDs(e.EpisodeIDs), now, now)
-		if err != nil {
-			return err
-		}
-		id, err := r.LastInsertId()
+		var id int64
+		err = tx.QueryRowContext(ctx, `INSERT INTO deliveries (subscription_id, kind, dedupe_key, episode_ids, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			e.SubscriptionID, e.Kind, KindDigest+":"+e.Period, joinIDs(e.EpisodeIDs), now, now).Scan(&id)
 		if err != nil {
 			return err
 		}

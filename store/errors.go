@@ -28,6 +28,11 @@ var ErrNeedsUpgrade = errors.New("store: the database needs an upgrade")
 // by a newer pmbot: this one does not know its schema and leaves it alone.
 var ErrNewerSchema = errors.New("store: the database was written by a newer pmbot")
 
+// ErrUnavailable is wrapped by the errors of a database server that cannot be
+// reached or went away (PostgreSQL: connection refused, no answer, shutting
+// down, too many connections).
+var ErrUnavailable = errors.New("store: the database server is unavailable")
+
 // fileError is an error about the database file that an admin can act on: its
 // message names the file and says what to do; it wraps its kind (ErrDamaged …)
 // and SQLite's own error, for errors.Is and errors.As.

@@ -62,6 +62,13 @@ func scanFeed(row interface{ Scan(...any) error }) (Feed, error) {
 func (d *DB) EnsureFeed(ctx context.Context, name, source string) (Feed, error) {
 	var f Feed
 	err := d.tx(ctx, func(tx *sql.Tx) error {
+		// Where writers run side by side, one EnsureFeed at a time: two replicas
+		// starting at once must not both add (or retire) the same feed.
+		if d.sql.lockFeedNames != "" {
+			if _, err := tx.ExecContext(ctx, d.sql.lockFeedNames); err != nil {
+				return err
+			}
+		}
 		id, err := feedIDBySource(ctx, tx, name, source)
 		if err != nil {
 			return err
@@ -93,12 +100,8 @@ func (d *DB) EnsureFeed(ctx context.Context, name, source string) (Feed, error) 
 					return err
 				}
 			}
-			r, err := tx.ExecContext(ctx, `INSERT INTO feeds (name, source) VALUES (?, ?)`, name, source)
-			if err != nil {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO feeds (name, source) VALUES (?, ?) RETURNING id`, name, source).Scan(&id); err != nil {
 				return fmt.Errorf("add feed: %w", err)
-			}
-			if id, err = r.LastInsertId(); err != nil {
-				return err
 			}
 		}
 		f, err = scanFeed(tx.QueryRowContext(ctx, `SELECT `+feedColumns+` FROM feeds WHERE id = ?`, id))

@@ -42,9 +42,7 @@ func TestDatabaseFile(t *testing.T) {
 		{db: "sqlite://", wantErr: "names no file"},
 		{db: "file:pmbot.db?mode=ro", wantErr: "has a ?query or #fragment"},
 		{db: "file:%zz.db", wantErr: "bad %-escape"},
-		{db: "mysql://bot:s3cret@db.example/pmbot", wantErr: `"mysql" databases are not supported`},
-		{db: "postgres://bot:s3cret@db.example/pmbot", wantErr: "PostgreSQL is not supported by this version yet; use a SQLite file path (like pmbot.db)"},
-		{db: "PostgreSQL://bot:s3cret@db.example:5432/pmbot?sslmode=require", wantErr: "PostgreSQL is not supported by this version yet"},
+		{db: "mysql://bot:s3cret@db.example/pmbot", wantErr: `"mysql" databases are not supported; use a SQLite file path (like pmbot.db) or a postgres:// URL`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.db, func(t *testing.T) {
@@ -66,14 +64,20 @@ func TestDatabaseFile(t *testing.T) {
 }
 
 // CheckDatabase refuses, without opening anything, what Open refuses for its
-// name alone, in the same words: check-config relies on it.
+// name alone, in the same words: check-config relies on it. A PostgreSQL URL
+// that can be read is accepted (ProbeDatabase connects).
 func TestCheckDatabase(t *testing.T) {
 	ctx := context.Background()
-	for _, db := range []string{"postgres://bot:s3cret@db/pmbot", "sqlite://", "file:x.db?mode=ro", ""} {
+	for _, db := range []string{"mysql://bot:s3cret@db/pmbot", "postgres://bot:s3cret@db:port/pmbot", "sqlite://", "file:x.db?mode=ro", ""} {
 		checked := CheckDatabase(db)
 		_, opened := Open(ctx, db, Options{})
 		if checked == nil || opened == nil || checked.Error() != opened.Error() {
 			t.Errorf("CheckDatabase(%q) = %v; Open = %v; want the same refusal", db, checked, opened)
+		}
+	}
+	for _, db := range []string{"postgres://bot:s3cret@db/pmbot", "PostgreSQL://bot:s3cret@db.example:5432/pmbot?sslmode=require"} {
+		if err := CheckDatabase(db); err != nil {
+			t.Errorf("CheckDatabase(%q) = %v, want nil", db, err)
 		}
 	}
 	path := filepath.Join(t.TempDir(), "pm.db")

@@ -203,7 +203,11 @@ func (d *DB) MarkSent(ctx context.Context, c Claim, messageID string) error {
 // whether the attempt may have posted the message all the same (a timeout, a
 // server error): the next attempt then looks for it before posting.
 func (d *DB) MarkRetry(ctx context.Context, c Claim, reason string, at time.Time, mayHavePosted bool) error {
-	return d.mark(ctx, c, "for retry", `due_at = ?, last_error = ?, in_doubt = ?`, at.Unix(), reason, mayHavePosted)
+	doubt := 0 // in_doubt is 0 or 1 in every engine
+	if mayHavePosted {
+		doubt = 1
+	}
+	return d.mark(ctx, c, "for retry", `due_at = ?, last_error = ?, in_doubt = ?`, at.Unix(), reason, doubt)
 }
 
 // MarkDead gives up on a claimed delivery, keeping the reason for the status

@@ -15,20 +15,32 @@ import (
 
 // This file holds what only SQLite does: its SQL where engines differ, how a
 // database file is opened (DSN, PRAGMAs, one connection), and how SQLite's
-// errors read. A PostgreSQL store has its own twin of it; the rest of the SQL
+// errors read. postgres.go is its PostgreSQL twin; the rest of the SQL
 // (upserts with ON CONFLICT … DO NOTHING / DO UPDATE … excluded, RETURNING
 // instead of LastInsertId) is written so that both engines run it. Queries use
-// ? placeholders: an engine whose driver wants $1 … rewrites them where its
-// connections are made, as conn.go wraps SQLite's to word its errors.
+// ? placeholders: PostgreSQL's connections rewrite them to $1 … (postgres.go),
+// as conn.go wraps SQLite's to word its errors.
 
 // dialect is the SQL that differs between engines.
 type dialect struct {
+	// name is the engine's, for messages; migrations is the folder of its
+	// migrations (the same versions for every engine).
+	name       string
+	migrations string
 	// greatest is the function that returns the larger of its arguments.
 	greatest string
 	// claimLock ends the subquery that picks the deliveries ClaimDue claims:
 	// nothing where one writer runs at a time, " FOR UPDATE SKIP LOCKED" where
 	// claims run side by side.
 	claimLock string
+	// lockFeedRow ends a SELECT of feed rows that a subscription change locks,
+	// so that a poll's plan applied at the same time sees the change (and is
+	// refused as stale) or comes first: nothing where one writer runs at a time,
+	// " FOR UPDATE" where writers run side by side.
+	lockFeedRow string
+	// lockFeedNames, when not empty, is run first by EnsureFeed so that one
+	// runs at a time where writers run side by side.
+	lockFeedNames string
 	// hashUnlessDamaged selects an episode's content hash, or an empty one when
 	// its data is not even JSON (rows that are JSON but do not decode are known
 	// from noteDamaged).
@@ -36,14 +48,23 @@ type dialect struct {
 	// countTables counts the database's tables, and among them the migrations'
 	// table (0 or 1).
 	countTables string
+	// createMigrations creates the migrations' table.
+	createMigrations string
+	// elsewhere says how to point pmbot at another database.
+	elsewhere string
 }
 
 // sqliteDialect is SQLite's SQL.
 var sqliteDialect = dialect{
+	name:              "SQLite",
+	migrations:        "migrations",
 	greatest:          "MAX",
 	claimLock:         "", // one writer at a time: the claim is already atomic
+	lockFeedRow:       "", // likewise
 	hashUnlessDamaged: `CASE WHEN json_valid(data) THEN hash ELSE '' END`,
 	countTables:       `SELECT COUNT(*), COALESCE(SUM(name = 'schema_migrations'), 0) FROM sqlite_master WHERE type = 'table'`,
+	createMigrations:  `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+	elsewhere:         "point --db at another file",
 }
 
 // accessMode is how SQLite opens the file.

@@ -1,11 +1,13 @@
 // Package store keeps what the bot knows: feeds and their fetch state, every episode
 // with its identity aliases, subscriptions, and the outbox of deliveries.
 //
-// Store is what the rest of pmbot needs from a store, whatever its engine; *DB,
-// SQLite (embedded, the default), is the one Open returns, and the conformance
-// suite in storetest holds every engine to the same behaviour. The rules
-// (episode identity, no floods, backlog settling) are plain code in plan.go,
-// shared by every engine; what only SQLite does is in sqlite.go.
+// Store is what the rest of pmbot needs from a store, whatever its engine; *DB is
+// the one Open returns, on SQLite (embedded, the default) or on PostgreSQL (a
+// postgres:// URL), and the conformance suite in storetest holds both to the same
+// behaviour. The rules (episode identity, no floods, backlog settling) are plain
+// code in plan.go, shared by every engine; the SQL and database/sql code is shared
+// too, and what only one engine does is in sqlite.go or postgres.go (a dialect
+// each).
 package store
 
 import (
@@ -26,7 +28,7 @@ import (
 	"time"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations_pg/*.sql
 var migrations embed.FS
 
 // ErrNotFound is returned when the asked-for row does not exist.
@@ -67,10 +69,13 @@ type Options struct {
 	// path resolves to, so a symlink or another spelling of the path shares it),
 	// and then knows that claims left by an earlier process are stale (it was
 	// killed mid-post) and releases them, so its deliveries go out now rather than
-	// when their lease ends. It cannot be set with ReadOnly.
+	// when their lease ends. It cannot be set with ReadOnly. On PostgreSQL it
+	// takes no lock and releases nothing: the claims another process holds there
+	// are live, and a dead process's come back when their lease ends.
 	Dispatcher bool
-	// ReadOnly opens an existing database for reading only (SQLite's mode=ro), so
-	// commands that only read work on a read-only file or folder. Open then
+	// ReadOnly opens an existing database for reading only (SQLite's mode=ro;
+	// PostgreSQL's read-only transactions), so commands that only read work on
+	// a read-only file or folder. Open then
 	// migrates nothing (a database with an older or newer schema is refused with
 	// ErrNeedsUpgrade or ErrNewerSchema), releases no claim and takes no lock, and
 	// every write fails with ErrReadOnly. A WAL database in a folder pmbot cannot
@@ -80,6 +85,10 @@ type Options struct {
 	// Logger is told, once per row, about episode rows that cannot be decoded
 	// and are left out of answers; nil discards it.
 	Logger *slog.Logger
+
+	// probe: ProbeDatabase's read-only open, which reads the schema version
+	// itself rather than refusing one that is not this pmbot's.
+	probe bool
 }
 
 // Memory is the path that opens a private in-memory database.
@@ -90,10 +99,25 @@ const Memory = ":memory:"
 // of one (PATH relative unless it starts with /). Without ReadOnly it creates the
 // file if needed and brings its schema up to date.
 //
-// The errors name the file and say what to do: ErrDamaged (not a pmbot database,
-// or damaged), ErrReadOnly, ErrDiskFull, ErrDiskIO, ErrNeedsUpgrade,
-// ErrNewerSchema, ErrLocked.
+// A postgres:// or postgresql:// URL opens that PostgreSQL database instead (its
+// tables in the first schema of its search_path, public by default), migrated
+// under an advisory lock; Dispatcher takes no lock there and releases no claim,
+// since replicas may share the database.
+//
+// The errors name the file (or the database, without its password) and say what
+// to do: ErrDamaged (not a pmbot database, or damaged), ErrReadOnly, ErrDiskFull,
+// ErrDiskIO, ErrNeedsUpgrade, ErrNewerSchema, ErrLocked, ErrUnavailable.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if isPostgres(path) {
+		return openPostgres(ctx, path, opts, logger)
+	}
 	file, err := databaseFile(path)
 	if err != nil {
 		return nil, err
@@ -103,13 +127,6 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	if opts.ReadOnly && opts.Dispatcher {
 		return nil, fmt.Errorf("store: open %s: a database opened read-only cannot dispatch deliveries", file)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
 	}
 	d := &DB{file: file, now: opts.Now, logger: logger, sql: sqliteDialect, damaged: make(map[int64]bool), readOnly: opts.ReadOnly}
 	if opts.ReadOnly {
@@ -208,16 +225,17 @@ func lockDatabase(file string) (*os.File, error) {
 	return f, err
 }
 
-// errPostgres is the refusal of a postgres:// database, which this pmbot cannot
-// open yet; the URL is never quoted (it can carry a password).
-var errPostgres = errors.New("store: open: PostgreSQL is not supported by this version yet; use a SQLite file path (like pmbot.db)")
-
 // CheckDatabase says whether Open accepts the database a --db value or the
 // configuration's database names, without opening it: nil for a SQLite path or
-// URL, else the error Open would return (PostgreSQL is not supported yet, an
-// unknown scheme, a URL with a query …). check-config asks it, so that it never
-// says "config OK" for a database that Open refuses.
+// URL and for a PostgreSQL URL that can be read, else the error Open would
+// return (an unknown scheme, a SQLite URL with a query …). check-config asks it,
+// so that it never says "config OK" for a database that Open refuses for its
+// name alone; ProbeDatabase connects.
 func CheckDatabase(db string) error {
+	if isPostgres(db) {
+		_, err := parsePostgres(db)
+		return err
+	}
 	_, err := databaseFile(db)
 	return err
 }
@@ -240,10 +258,8 @@ func databaseFile(db string) (string, error) {
 			if after, ok := strings.CutPrefix(rest, "localhost/"); ok {
 				rest = "/" + after
 			}
-		case "postgres", "postgresql":
-			return "", errPostgres
 		default:
-			return "", fmt.Errorf("store: open: %q databases are not supported; use a SQLite file path (like pmbot.db)", scheme)
+			return "", fmt.Errorf("store: open: %q databases are not supported; use a SQLite file path (like pmbot.db) or a postgres:// URL", scheme)
 		}
 	} else if len(db) >= len("file:") && strings.EqualFold(db[:len("file:")], "file:") {
 		rest, isURL = db[len("file:"):], true
@@ -273,16 +289,17 @@ func (d *DB) Close() error {
 	return err
 }
 
-// migrationVersions returns the embedded migrations by version.
-func migrationVersions() (map[int]string, int, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+// migrationVersions returns the embedded migrations of an engine (its folder)
+// by version.
+func migrationVersions(dir string) (map[int]string, int, error) {
+	names, err := fs.Glob(migrations, dir+"/*.sql")
 	if err != nil {
 		return nil, 0, err
 	}
 	out := make(map[int]string, len(names))
 	latest := 0
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
+		base := strings.TrimPrefix(name, dir+"/")
 		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return nil, 0, fmt.Errorf("bad migration name %s", name)
@@ -296,9 +313,9 @@ func migrationVersions() (map[int]string, int, error) {
 // appliedVersions returns the migrations applied to the database; fresh is true
 // for a database with no table at all. A database with tables but no migration
 // table is not pmbot's, and is refused rather than written into.
-func (d *DB) appliedVersions(ctx context.Context) (applied map[int]bool, fresh bool, err error) {
+func (d *DB) appliedVersions(ctx context.Context, q querier) (applied map[int]bool, fresh bool, err error) {
 	var tables, hasMigrations int
-	err = d.db.QueryRowContext(ctx, d.sql.countTables).Scan(&tables, &hasMigrations)
+	err = q.QueryRowContext(ctx, d.sql.countTables).Scan(&tables, &hasMigrations)
 	if err != nil {
 		return nil, false, err
 	}
@@ -307,9 +324,9 @@ func (d *DB) appliedVersions(ctx context.Context) (applied map[int]bool, fresh b
 	}
 	if hasMigrations == 0 {
 		return nil, false, &fileError{kind: ErrDamaged,
-			msg: fmt.Sprintf("%s is not a pmbot database (it holds other tables); point --db at another file", d.file)}
+			msg: fmt.Sprintf("%s is not a pmbot database (it holds other tables); %s", d.file, d.sql.elsewhere)}
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	rows, err := q.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
 		return nil, false, err
 	}
@@ -328,11 +345,11 @@ func (d *DB) appliedVersions(ctx context.Context) (applied map[int]bool, fresh b
 // checkSchema refuses a database whose schema is not exactly this pmbot's: what
 // a read-only Open needs, since it cannot migrate.
 func (d *DB) checkSchema(ctx context.Context) error {
-	known, latest, err := migrationVersions()
+	known, latest, err := migrationVersions(d.sql.migrations)
 	if err != nil {
 		return err
 	}
-	applied, _, err := d.appliedVersions(ctx)
+	applied, _, err := d.appliedVersions(ctx, d.db)
 	if err != nil {
 		return err
 	}
@@ -353,7 +370,7 @@ func (d *DB) checkSchema(ctx context.Context) error {
 func (d *DB) newerSchema(applied map[int]bool, latest int) error {
 	if v := maxVersion(applied); v > latest {
 		return &fileError{kind: ErrNewerSchema,
-			msg: fmt.Sprintf("the database %s was written by a newer pmbot (schema version %d; this pmbot knows up to %d): upgrade pmbot, or point --db at another file", d.file, v, latest)}
+			msg: fmt.Sprintf("the database %s was written by a newer pmbot (schema version %d; this pmbot knows up to %d): upgrade pmbot, or %s", d.file, v, latest, d.sql.elsewhere)}
 	}
 	return nil
 }
@@ -367,11 +384,11 @@ func maxVersion(applied map[int]bool) int {
 }
 
 func (d *DB) migrate(ctx context.Context) error {
-	known, latest, err := migrationVersions()
+	known, latest, err := migrationVersions(d.sql.migrations)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	applied, fresh, err := d.appliedVersions(ctx)
+	applied, fresh, err := d.appliedVersions(ctx, d.db)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -379,7 +396,7 @@ func (d *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	if fresh {
-		if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		if _, err := d.db.ExecContext(ctx, d.sql.createMigrations); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 	}
@@ -393,7 +410,7 @@ func (d *DB) migrate(ctx context.Context) error {
 			continue
 		}
 		name := known[version]
-		base := strings.TrimPrefix(name, "migrations/")
+		base := strings.TrimPrefix(name, d.sql.migrations+"/")
 		err = d.tx(ctx, func(tx *sql.Tx) error {
 			// Another process may have applied it since we looked.
 			var n int

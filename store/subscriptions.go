@@ -46,6 +46,9 @@ func splitTopics(s string) []string {
 // configuration applied again at the next start does not undo it.
 func (d *DB) EnsureSubscription(ctx context.Context, s Subscription) (Subscription, error) {
 	err := d.tx(ctx, func(tx *sql.Tx) error {
+		if err := d.lockFeeds(ctx, tx, `id = ?`, s.FeedID); err != nil {
+			return err
+		}
 		var err error
 		s, err = d.ensureSubscription(ctx, tx, s)
 		return err
@@ -78,6 +81,10 @@ func (d *DB) ensureSubscription(ctx context.Context, tx *sql.Tx, s Subscription)
 func (d *DB) SyncConfigSubscriptions(ctx context.Context, subs []Subscription) ([]Subscription, error) {
 	out := make([]Subscription, 0, len(subs))
 	err := d.tx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		if err := d.lockFeeds(ctx, tx, ""); err != nil {
+			return err
+		}
 		keep := make(map[int64]bool, len(subs))
 		for _, s := range subs {
 			s, err := d.ensureSubscription(ctx, tx, s)
@@ -143,6 +150,9 @@ func (d *DB) SubscriptionsOf(ctx context.Context, platform, channel string) ([]S
 // with these topics and settings; created says whether it was off or missing.
 func (d *DB) Subscribe(ctx context.Context, s Subscription) (sub Subscription, created bool, err error) {
 	err = d.tx(ctx, func(tx *sql.Tx) error {
+		if err := d.lockFeeds(ctx, tx, `id = ?`, s.FeedID); err != nil {
+			return err
+		}
 		var active bool
 		err := tx.QueryRowContext(ctx, `SELECT active FROM subscriptions WHERE platform = ? AND channel = ? AND feed_id = ?`, s.Platform, s.Channel, s.FeedID).Scan(&active)
 		switch {
@@ -174,6 +184,9 @@ func (d *DB) Subscribe(ctx context.Context, s Subscription) (sub Subscription, c
 // deliveries; removed says whether there was any.
 func (d *DB) Unsubscribe(ctx context.Context, platform, channel string) (removed bool, err error) {
 	err = d.tx(ctx, func(tx *sql.Tx) error {
+		if err := d.lockFeeds(ctx, tx, `id IN (SELECT feed_id FROM subscriptions WHERE platform = ? AND channel = ?)`, platform, channel); err != nil {
+			return err
+		}
 		r, err := tx.ExecContext(ctx, `UPDATE subscriptions SET active = 0, origin = 'command' WHERE platform = ? AND channel = ? AND active = 1`, platform, channel)
 		if err != nil {
 			return err
@@ -195,6 +208,9 @@ func (d *DB) Unsubscribe(ctx context.Context, platform, channel string) (removed
 // up its pending deliveries. The channel subscribing again switches it back on.
 func (d *DB) PauseSubscription(ctx context.Context, id int64, reason string) error {
 	err := d.tx(ctx, func(tx *sql.Tx) error {
+		if err := d.lockFeeds(ctx, tx, `id IN (SELECT feed_id FROM subscriptions WHERE id = ?)`, id); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE subscriptions SET active = 0, paused = ? WHERE id = ?`, reason, id); err != nil {
 			return err
 		}
@@ -211,6 +227,31 @@ func (d *DB) PauseSubscription(ctx context.Context, id int64, reason string) err
 // PausedSubscriptions returns the subscriptions the bot paused, for status.
 func (d *DB) PausedSubscriptions(ctx context.Context) ([]Subscription, error) {
 	return d.querySubscriptions(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions s WHERE s.active = 0 AND s.paused <> '' ORDER BY s.id`)
+}
+
+// lockFeeds locks the rows of the feeds whose subscriptions a transaction
+// changes (cond is a WHERE on feeds; every feed when ""), in id order, where
+// writers run side by side (PostgreSQL's READ COMMITTED). ApplyPoll takes its
+// feed's row before it reads the feed's subscriptions, so a poll applied at the
+// same time either commits first (and the change then sees its deliveries) or
+// sees the change and is refused as stale (ErrConflict). Nothing to do where
+// one writer runs at a time.
+func (d *DB) lockFeeds(ctx context.Context, tx *sql.Tx, cond string, args ...any) error {
+	if d.sql.lockFeedRow == "" {
+		return nil
+	}
+	q := `SELECT id FROM feeds`
+	if cond != "" {
+		q += ` WHERE ` + cond
+	}
+	rows, err := tx.QueryContext(ctx, q+` ORDER BY id`+d.sql.lockFeedRow, args...)
+	if err != nil {
+		return fmt.Errorf("lock feeds: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
 }
 
 func (d *DB) querySubscriptions(ctx context.Context, query string, args ...any) ([]Subscription, error) {

@@ -112,11 +112,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 	storeLog := log.With("component", "store")
 	db := openReadOnly(ctx, cfg.Database, storeLog, sources, n)
 	if db == nil {
-		sqlite, err := store.Open(ctx, cfg.Database, store.Options{Dispatcher: n.dispatch, Logger: storeLog})
+		opened, err := store.Open(ctx, cfg.Database, store.Options{Dispatcher: n.dispatch, Logger: storeLog})
 		if err != nil {
 			return nil, err
 		}
-		db = sqlite
+		db = opened
 	}
 	a := &app{cfg: cfg, log: log, db: db, notes: notes, now: time.Now}
 	if !a.db.ReadOnly() {

@@ -42,10 +42,16 @@ func cmdCheckConfig(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.W
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stderr, "pmbot: warning: %s\n", w)
 	}
-	// A database the store cannot open (PostgreSQL, given with --db) is no
-	// "config OK".
+	// A database the store cannot open (an unknown scheme given with --db) is
+	// no "config OK"; a PostgreSQL server is asked, a SQLite file is not created.
 	if err := store.CheckDatabase(cfg.Database); err != nil {
 		return err
+	}
+	database := cfg.RedactedDatabase()
+	if info, err := store.ProbeDatabase(ctx, cfg.Database); err != nil {
+		return err
+	} else if info.Server != "" {
+		database += " (" + describeDatabase(info) + ")"
 	}
 	// The platforms are asked first: "config OK" means the tokens work too.
 	var platforms []string
@@ -76,7 +82,7 @@ func cmdCheckConfig(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.W
 		adapters = append(adapters, "console")
 	}
 	fmt.Fprintf(stdout, "config OK\n  database: %s\n  poll interval: %s\n  flood limit: %d; announcements older than %s dropped\n  adapters: %s\n  feeds:\n",
-		cfg.RedactedDatabase(), cfg.PollInterval, cfg.FloodLimit, cfg.MaxAnnouncementAge, strings.Join(adapters, ", "))
+		database, cfg.PollInterval, cfg.FloodLimit, cfg.MaxAnnouncementAge, strings.Join(adapters, ", "))
 	for _, f := range cfg.Feeds {
 		how := f.URL
 		switch {
@@ -92,6 +98,18 @@ func cmdCheckConfig(ctx context.Context, c cli, _ io.Reader, stdout, stderr io.W
 		fmt.Fprintf(stdout, "  %s\n", p)
 	}
 	return nil
+}
+
+// describeDatabase says what check-config found on a database server.
+func describeDatabase(info store.DatabaseInfo) string {
+	s := info.Engine + " " + info.Server + "; "
+	switch {
+	case info.Schema == 0:
+		return s + "no pmbot tables yet: the first start creates them"
+	case info.Schema < info.Latest:
+		return s + fmt.Sprintf("schema version %d: the next start upgrades it to %d", info.Schema, info.Latest)
+	}
+	return s + fmt.Sprintf("schema version %d, up to date", info.Schema)
 }
 
 // openApp loads the configuration and wires the bot for a command.

@@ -72,7 +72,7 @@ Commands:
 
 Global flags (before or after the command):
   --config FILE   YAML configuration (see config.example.yaml); default: built in, following Post Mortem
-  --db PATH       SQLite database file; default pmbot.db, or in memory with --feed
+  --db PATH       SQLite database file, or postgres:// URL; default pmbot.db, or in memory with --feed
   --feed URL      follow this feed (URL, file:// URL or path) instead of the configured ones; repeatable
   --log-level L   debug, info, warn or error
 `

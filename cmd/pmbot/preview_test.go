@@ -159,10 +159,11 @@ func TestCheckConfigDiscord(t *testing.T) {
 }
 
 // TestCheckConfigDatabase: check-config says "config OK" only for a database the
-// store can open; a PostgreSQL URL, however it is given, is refused in one line
-// that says PostgreSQL is not supported yet, never quoting the password.
+// store can open; a PostgreSQL server that does not answer is named in one line
+// that says so, never quoting the password. (With a PostgreSQL to test against,
+// TestCheckConfigPostgres checks what it says of a real server.)
 func TestCheckConfigDatabase(t *testing.T) {
-	const notYet = `PostgreSQL is not supported by this version yet; use a SQLite file path \(like pmbot\.db\)\n$`
+	const refused = `cannot connect to postgres://pmbot@127\.0\.0\.1:1/pmbot: connection refused; is PostgreSQL running and listening there\?\n$`
 	file := filepath.Join(t.TempDir(), "pm.db")
 	tests := []struct {
 		name     string
@@ -172,10 +173,11 @@ func TestCheckConfigDatabase(t *testing.T) {
 		stdoutRe string
 		stderrRe string
 	}{
-		{"--db postgres://", []string{"--db", "postgres://pmbot:hunter2@db.example:5432/pmbot", "check-config"}, nil, 1, `^$`, `^pmbot: store: open: ` + notYet},
-		{"--db postgresql://", []string{"check-config", "--db", "postgresql://pmbot:hunter2@db.example/pmbot?sslmode=require"}, nil, 1, `^$`, `^pmbot: store: open: ` + notYet},
-		{"PMBOT_DATABASE", []string{"check-config"}, []string{"PMBOT_DATABASE=postgres://pmbot:hunter2@db.example/pmbot"}, 1, `^$`, `^pmbot: config: database: ` + notYet},
-		{"--db mysql://", []string{"--db", "mysql://pmbot:hunter2@db.example/pmbot", "check-config"}, nil, 1, `^$`, `^pmbot: store: open: "mysql" databases are not supported; use a SQLite file path \(like pmbot\.db\)\n$`},
+		{"--db postgres://", []string{"--db", "postgres://pmbot:hunter2@127.0.0.1:1/pmbot", "check-config"}, nil, 1, `^$`, `^pmbot: store: ` + refused},
+		{"--db postgresql://", []string{"check-config", "--db", "postgresql://pmbot:hunter2@127.0.0.1:1/pmbot?sslmode=require"}, nil, 1, `^$`, `^pmbot: store: ` + refused},
+		{"PMBOT_DATABASE", []string{"check-config"}, []string{"PMBOT_DATABASE=postgres://pmbot:hunter2@127.0.0.1:1/pmbot"}, 1, `^$`, `^pmbot: store: ` + refused},
+		{"a bad PostgreSQL URL", []string{"--db", "postgres://pmbot:hunter2@127.0.0.1:port/pmbot", "check-config"}, nil, 1, `^$`, `^pmbot: store: open: the PostgreSQL URL cannot be read; write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE\?sslmode=…\n$`},
+		{"--db mysql://", []string{"--db", "mysql://pmbot:hunter2@db.example/pmbot", "check-config"}, nil, 1, `^$`, `^pmbot: store: open: "mysql" databases are not supported; use a SQLite file path \(like pmbot\.db\) or a postgres:// URL\n$`},
 		{"--db a file", []string{"--db", file, "check-config"}, nil, 0, `(?m)^config OK\n  database: .*pm\.db$`, `^$`},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,6 @@
 // Package storetest is the conformance suite of pmbot's stores: Run exercises a
 // store.Store as a black box, through its interface alone, so that every engine
-// (SQLite, and PostgreSQL next) is held to the same behaviour: episode identity
+// (SQLite, PostgreSQL) is held to the same behaviour: episode identity
 // across polls, no floods, the outbox's claims, leases and outcomes, backlog
 // settling, subscriptions and digests.
 //
@@ -16,6 +16,9 @@
 //			return db
 //		})
 //	}
+//
+// PostgresURL gives each test a PostgreSQL schema of its own, for the same
+// suite on PostgreSQL.
 package storetest
 
 import (
