@@ -38,8 +38,22 @@ type Bot struct {
 	// NextDue tells when the earliest pending delivery is due (a retry), so the
 	// dispatcher wakes for it.
 	NextDue func(ctx context.Context) (time.Time, bool, error)
-	Logger  *slog.Logger
+	// Leaser, when set, gives the lease (LeaseName) under which the poller and
+	// the digest scheduler run: replicas sharing a database each dispatch
+	// deliveries (claims are shared), but only the one holding the lease polls
+	// and enqueues digests. Without it they always run.
+	Leaser store.Leaser
+	// LeaseRetry is how often a replica without the lease tries to take it
+	// (leaseRetry when zero).
+	LeaseRetry time.Duration
+	Logger     *slog.Logger
 }
+
+// LeaseName is the lease of the poller and the digest scheduler.
+const LeaseName = "poller"
+
+// leaseRetry is how often a replica without the lease tries to take it.
+const leaseRetry = 3 * time.Second
 
 // maxSleep bounds every wait so that a changed clock or a missed wake-up costs at
 // most this long.
@@ -56,7 +70,32 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 	}
 	var wg sync.WaitGroup
-	var pollErr, dispatchErr, digestErr error
+	var leadErr, dispatchErr error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if b.Leaser == nil {
+			leadErr = b.lead(ctx, nudge)
+			return
+		}
+		leadErr = b.leaseLoop(ctx, nudge)
+	}()
+	go func() {
+		defer wg.Done()
+		dispatchErr = b.dispatchLoop(ctx, wake)
+	}()
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil
+	}
+	return errors.Join(leadErr, dispatchErr)
+}
+
+// lead runs the poll loop and the digest scheduler until ctx ends: the work of
+// the lease holder.
+func (b *Bot) lead(ctx context.Context, nudge func()) error {
+	var wg sync.WaitGroup
+	var pollErr, digestErr error
 	if b.Digests != nil {
 		wg.Add(1)
 		go func() {
@@ -67,20 +106,60 @@ func (b *Bot) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		pollErr = b.pollLoop(ctx, nudge)
-	}()
-	go func() {
-		defer wg.Done()
-		dispatchErr = b.dispatchLoop(ctx, wake)
-	}()
+	pollErr = b.pollLoop(ctx, nudge)
 	wg.Wait()
-	if ctx.Err() != nil {
-		return nil
+	return errors.Join(pollErr, digestErr)
+}
+
+// leaseLoop takes the lease, and runs lead while it holds it, until ctx ends.
+// When the lease is lost, lead's context is cancelled at once, so the poller
+// and the scheduler stop before their next write (a write in flight is rolled
+// back with its transaction); then the replica tries to take the lease again,
+// every LeaseRetry, as a replica that never had it does.
+func (b *Bot) leaseLoop(ctx context.Context, nudge func()) error {
+	retry := b.LeaseRetry
+	if retry <= 0 {
+		retry = leaseRetry
 	}
-	return errors.Join(pollErr, dispatchErr, digestErr)
+	waiting := false // logged that another replica holds the lease
+	for {
+		lease, err := b.Leaser.AcquireLease(ctx, LeaseName)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if !errors.Is(err, store.ErrLeaseHeld) {
+				b.Logger.Error("cannot take the poller lease", "err", err)
+			} else if !waiting {
+				b.Logger.Info("another replica polls the feeds and schedules digests; this one answers commands and delivers, and takes over if that one stops")
+				waiting = true
+			}
+			if !sleepUntil(ctx, time.Now().Add(retry)) {
+				return nil
+			}
+			continue
+		}
+		waiting = false
+		b.Logger.Info("holding the poller lease: this replica polls the feeds and schedules digests")
+		leadCtx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-lease.Lost():
+				cancel()
+			case <-leadCtx.Done():
+			}
+		}()
+		err = b.lead(leadCtx, nudge)
+		cancel()
+		lease.Release()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			b.Logger.Error("polls stopped", "err", err)
+		}
+		b.Logger.Warn("lost the poller lease: polls and digests stopped here until it is taken again")
+	}
 }
 
 func (b *Bot) pollLoop(ctx context.Context, nudge func()) error {

@@ -55,6 +55,10 @@ type DB struct {
 	// damaged holds the episode rows found not to decode, so each is logged once
 	// and the next poll that lists the episode rewrites it.
 	damaged map[int64]bool
+	// leases are the leases held (AcquireLease), released by Close; closed:
+	// Close was called, and no lease is handed out any more.
+	leases map[*lease]bool
+	closed bool
 }
 
 // ReadOnly reports whether the database was opened with Options.ReadOnly.
@@ -280,8 +284,10 @@ func databaseFile(db string) (string, error) {
 	return path, nil
 }
 
-// Close closes the database and releases its lock.
+// Close releases the leases the store holds, then closes the database and
+// releases its lock.
 func (d *DB) Close() error {
+	d.releaseLeases()
 	err := d.db.Close()
 	if d.lock != nil {
 		d.lock.Close()

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pmbot/pmbot/store/storetest"
 )
@@ -100,4 +104,126 @@ func TestPollOnceAcrossRunsPostgres(t *testing.T) {
 	if !strings.Contains(stdout, `"kind":"summary"`) || strings.Count(stdout, "\n") != 1 || !strings.Contains(stdout, `"episodes":5`) {
 		t.Errorf("flood poll output = %q, want one summary of 5", stdout)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a process's output copier and a test
+// reading it at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// What a replica logs when it takes the poller lease, and when another holds
+// it (bot.Bot.leaseLoop).
+const (
+	logLeaseHeld    = "holding the poller lease"
+	logLeaseWaiting = "another replica polls the feeds"
+)
+
+// TestReplicasPostgres: two `pmbot run` (the real binary) on one PostgreSQL
+// schema, each with the console subscribed. One takes the poller lease and
+// polls; the other polls nothing but shares the deliveries; every announcement
+// is printed once across both. SIGKILLing the holder hands the lease to the
+// other at once, which polls the feed (made due) and announces the new
+// episodes, once.
+func TestReplicasPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the real binary")
+	}
+	t.Parallel()
+	dsn := storetest.PostgresURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	feed := testFeed(t, dir, 5, nil)
+	cfg := filepath.Join(dir, "pmbot.yaml")
+	if err := os.WriteFile(cfg, []byte("backfill: 5\nflood_limit: 100\nfeeds:\n  - name: e2e\n    url: "+feed+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PMBOT_DIRECTORY_URL=http://127.0.0.1:1"}
+	var outs [2]*lockedBuffer
+	var bots [2]*botProcess
+	for i := range bots {
+		outs[i] = &lockedBuffer{}
+		bots[i] = startBotTo(t, outs[i], env, "--config", cfg, "--db", dsn, "run")
+	}
+	// Announced counts each episode's announcements across both replicas.
+	counts := func() map[string]int {
+		c := make(map[string]int)
+		for _, o := range outs {
+			for _, m := range announced.FindAllStringSubmatch(o.String(), -1) {
+				c[m[1]]++
+			}
+		}
+		return c
+	}
+	waitAnnounced := func(n int) {
+		t.Helper()
+		for {
+			c := counts()
+			if len(c) >= n {
+				// Give a second announcement the time to show up.
+				time.Sleep(time.Second)
+				c = counts()
+				for ep, k := range c {
+					if k != 1 {
+						t.Errorf("episode %s announced %d times, want once", ep, k)
+					}
+				}
+				if len(c) != n {
+					t.Errorf("%d episodes announced, want %d: %v", len(c), n, c)
+				}
+				return
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("%d of %d episodes announced: %v\nreplica 0:\n%s\nreplica 1:\n%s", len(c), n, c, bots[0].logs(), bots[1].logs())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+
+	// Which replica holds the lease is a race; each logs its part once.
+	var holder, other *botProcess
+	for holder == nil {
+		for i, b := range bots {
+			if strings.Contains(b.logs(), logLeaseHeld) {
+				holder, other = b, bots[1-i]
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no replica took the lease:\n%s\n%s", bots[0].logs(), bots[1].logs())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	other.waitLog(ctx, logLeaseWaiting)
+	holder.waitLog(ctx, "first poll")
+	waitAnnounced(5)
+	if l := other.logs(); strings.Contains(l, logLeaseHeld) || strings.Contains(l, "first poll") || strings.Contains(l, "feed polled") {
+		t.Fatalf("the replica without the lease polled:\n%s", l)
+	}
+
+	// Episodes 6 to 8 are out and the feed is due; the holder dies.
+	testFeed(t, dir, 8, nil)
+	admin := storetest.Admin(t, dsn)
+	if _, err := admin.ExecContext(ctx, `UPDATE feeds SET next_poll_at = 0`); err != nil {
+		t.Fatal(err)
+	}
+	holder.kill()
+	other.waitLog(ctx, logLeaseHeld)
+	other.waitLog(ctx, "feed polled")
+	waitAnnounced(8)
 }

@@ -111,10 +111,17 @@ func (p *botProcess) Write(b []byte) (int, error) {
 // killed when the test ends if it still runs.
 func startBot(t testing.TB, env []string, args ...string) *botProcess {
 	t.Helper()
+	return startBotTo(t, io.Discard, env, args...)
+}
+
+// startBotTo is startBot with the bot's stdout (the console's output) written
+// to stdout.
+func startBotTo(t testing.TB, stdout io.Writer, env []string, args ...string) *botProcess {
+	t.Helper()
 	p := &botProcess{t: t, exited: make(chan struct{}), changed: make(chan struct{})}
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout = io.Discard
+	p.cmd.Stdout = stdout
 	p.cmd.Stderr = p
 	// An open stdin keeps the console listening, as a terminal would.
 	stdin, err := p.cmd.StdinPipe()
