@@ -214,15 +214,24 @@ func (b *Bot) dispatchLoop(ctx context.Context, wake <-chan struct{}) error {
 // sleepUntil waits until t (at most maxSleep) and reports false if ctx ended first.
 func sleepUntil(ctx context.Context, t time.Time) bool {
 	d := min(time.Until(t), maxSleep)
-	if d < 0 {
-		d = 0
+	if d <= 0 {
+		return ctx.Err() == nil
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
+	return Sleep(ctx, d) == nil
+}
+
+// Sleep waits d, or returns ctx's error when ctx ends first. A wait of zero or
+// less returns at once.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return false
-	case <-timer.C:
-		return true
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }

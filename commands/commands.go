@@ -288,6 +288,16 @@ func sanitize(req Request) (Request, error) {
 	return req, nil
 }
 
+// CommandName is the command a line names ("takeaways"), as Parse reads it,
+// without the slash command before it; "" when the line cannot be parsed.
+func CommandName(text string) string {
+	name, _, err := Parse(text)
+	if err != nil {
+		return ""
+	}
+	return name
+}
+
 // Dispatch runs the request's command. On error, the returned Reply is already what
 // the user should see (in their language): the words of a UserError, else a
 // generic apology; the error itself is for the log.

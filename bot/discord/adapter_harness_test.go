@@ -184,13 +184,13 @@ type routerOptions struct {
 // for autocomplete.
 func adapterRouter(t testing.TB, o routerOptions) *commands.Router {
 	t.Helper()
-	cat := fixtureCatalog{eps: postMortem(t).Episodes}
+	cat := fixtureCatalog{Episodes: postMortem(t).Episodes}
 	if o.subs == nil {
 		o.subs = &recordingSubs{}
 	}
 	return commands.New(prefix, commands.Deps{
 		Catalog:       cat,
-		Search:        fixtureSearch{cat: cat},
+		Search:        fixtureSearch{Catalog: cat},
 		Subscriptions: o.subs,
 		Status:        gatedStatus{g: o.status},
 		Digests:       gatedDigests{g: o.digest, cat: cat},

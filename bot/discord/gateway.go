@@ -156,12 +156,8 @@ func retry(ctx context.Context, f func() error, failed func(err error, next time
 			backoff = min(2*backoff, time.Minute)
 		}
 		failed(err, next)
-		t := time.NewTimer(next)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := bot.Sleep(ctx, next); err != nil {
+			return err
 		}
 	}
 }

@@ -44,7 +44,7 @@ func (a *Adapter) interact(ctx context.Context, i *discordgo.Interaction, respon
 	case discordgo.InteractionApplicationCommand:
 		d := i.ApplicationCommandData()
 		line := commandLine(d)
-		a.answer(ctx, i, invocation{line: line, private: !a.opts.Router.Manages(commandName(line))}, respond)
+		a.answer(ctx, i, invocation{line: line, private: !a.opts.Router.Manages(commands.CommandName(line))}, respond)
 	case discordgo.InteractionMessageComponent:
 		kind, line, ok := ParseCustomID(i.MessageComponentData().CustomID)
 		if !ok {
@@ -89,15 +89,6 @@ func optionValue(o *discordgo.ApplicationCommandInteractionDataOption) string {
 	return fmt.Sprint(o.Value)
 }
 
-// commandName is the command a line names, as the router reads it.
-func commandName(line string) string {
-	name, _, err := commands.Parse(line)
-	if err != nil {
-		return ""
-	}
-	return name
-}
-
 // answer runs an invocation and answers it: at once (type 4) when the reply is
 // ready within commands.QuickReply, else deferred (type 5) and completed by
 // editing the deferred answer, or replacing it when its privacy differs.
@@ -106,7 +97,7 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, inv invo
 	go func() { done <- a.run(ctx, i, inv) }()
 	var p Payload
 	wait := commands.QuickReply
-	if a.opts.Router.Slow(commandName(inv.line)) {
+	if a.opts.Router.Slow(commands.CommandName(inv.line)) {
 		wait = 0
 	}
 	timer := time.NewTimer(wait)
@@ -184,7 +175,7 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, inv invocat
 	defer func() {
 		// A handler's bug must cost one answer, not the bot.
 		if r := recover(); r != nil {
-			a.log.Error("command panicked", "command", commandName(inv.line), "panic", fmt.Sprint(r))
+			a.log.Error("command panicked", "command", commands.CommandName(inv.line), "panic", fmt.Sprint(r))
 			p = RenderReply(a.opts.Router.Messages().ErrorReply(lang, fmt.Errorf("panic: %v", r)))
 		}
 	}()
@@ -192,12 +183,12 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, inv invocat
 		UserID: userID(i), ChannelID: i.ChannelID, Platform: Platform,
 		Locale: string(i.Locale), ChannelLanguage: a.opts.Language,
 	}
-	if a.opts.Router.Manages(commandName(inv.line)) {
+	if a.opts.Router.Manages(commands.CommandName(inv.line)) {
 		req.CanManage = canManage(i)
 	}
 	rep, err := a.opts.Router.Answer(ctx, req, inv.line)
 	if err != nil && !commands.IsUserError(err) {
-		a.log.Error("command failed", "command", commandName(inv.line), "err", err)
+		a.log.Error("command failed", "command", commands.CommandName(inv.line), "err", err)
 	}
 	switch {
 	case inv.share && err == nil:

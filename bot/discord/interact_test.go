@@ -537,7 +537,7 @@ func TestRegister(t *testing.T) {
 			t.Errorf("%d bulk overwrites after registering the same commands again, want still 1", n)
 		}
 		// The same commands with fewer subcommands are not the same.
-		fewer := commands.NewRouter(prefix, commands.EpisodeCommands(fixtureCatalog{eps: postMortem(t).Episodes}))
+		fewer := commands.NewRouter(prefix, commands.EpisodeCommands(fixtureCatalog{Episodes: postMortem(t).Episodes}))
 		b := newAdapter(t, srv, discord.Options{Router: fewer, GuildIDs: []string{guildID}})
 		if err := b.Register(ctx); err != nil {
 			t.Fatalf("Register of other commands = %v", err)

@@ -420,17 +420,7 @@ func (a *Adapter) wait(ctx context.Context, channel, bucket string) error {
 	if !ok {
 		return &bot.RetryAfterError{Err: fmt.Errorf("discord: %s: posting too fast for Discord's rate limits", channel), After: wait}
 	}
-	if wait <= 0 {
-		return nil
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return bot.Sleep(ctx, wait)
 }
 
 // held is how long discordgo would hold a call of this bucket before sending

@@ -74,7 +74,7 @@ func (a *Adapter) answer(ctx context.Context, inv invocation, ack acker) {
 	done := make(chan []response, 1)
 	go func() { done <- a.run(ctx, inv) }()
 	var rs []response
-	if a.opts.Router.Slow(commandName(inv.text)) {
+	if a.opts.Router.Slow(commands.CommandName(inv.text)) {
 		ack(nil)
 		rs = <-done
 	} else {
@@ -107,20 +107,20 @@ func (a *Adapter) run(ctx context.Context, inv invocation) (rs []response) {
 	defer func() {
 		// A handler's bug must cost one answer, not the bot.
 		if p := recover(); p != nil {
-			a.log.Error("command panicked", "command", commandName(inv.text), "panic", fmt.Sprint(p))
+			a.log.Error("command panicked", "command", commands.CommandName(inv.text), "panic", fmt.Sprint(p))
 			rs = []response{{payload: RenderReply(a.opts.Router.Messages().ErrorReply(a.opts.Language, fmt.Errorf("panic: %v", p)))}}
 		}
 	}()
 	req := commands.Request{
 		UserID: inv.userID, ChannelID: inv.channelID, Platform: Platform, ChannelLanguage: a.opts.Language,
 	}
-	if a.opts.Router.Manages(commandName(inv.text)) {
+	if a.opts.Router.Manages(commands.CommandName(inv.text)) {
 		// Asked only when it matters: it may cost a users.info call.
 		req.CanManage = a.manager(ctx, inv.userID)
 	}
 	rep, err := a.opts.Router.Answer(ctx, req, inv.text)
 	if err != nil && !commands.IsUserError(err) {
-		a.log.Error("command failed", "command", commandName(inv.text), "err", err)
+		a.log.Error("command failed", "command", commands.CommandName(inv.text), "err", err)
 	}
 	switch {
 	case inv.share && err == nil:
@@ -131,16 +131,6 @@ func (a *Adapter) run(ctx context.Context, inv invocation) (rs []response) {
 		rep.Private = true
 	}
 	return []response{{payload: RenderReply(rep)}}
-}
-
-// commandName is the command a line names ("takeaways"), as the router reads
-// it, without the slash command before it.
-func commandName(text string) string {
-	name, _, err := commands.Parse(text)
-	if err != nil {
-		return ""
-	}
-	return name
 }
 
 // respond posts a response to a response_url. Slack takes at most five per

@@ -129,17 +129,7 @@ func (a *Adapter) sleep(ctx context.Context, channel string, wait time.Duration,
 	if !ok {
 		return &bot.RetryAfterError{Err: fmt.Errorf("slack: %s: posting too fast for Slack's rate limits", channel), After: wait}
 	}
-	if wait <= 0 {
-		return nil
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return bot.Sleep(ctx, wait)
 }
 
 // maxWait is the longest a post may wait for its slot within ctx's deadline.

@@ -9,6 +9,8 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/pmbot/pmbot/bot"
 )
 
 // RunSocketMode serves commands and button clicks over Socket Mode until ctx
@@ -47,12 +49,8 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 			return fmt.Errorf("slack: socket mode: the app token was refused (%s): check PMBOT_SLACK_APP_TOKEN (xapp-…, with connections:write)", code)
 		}
 		a.log.Warn("Socket Mode connection lost; reconnecting", "in", backoff, "err", err)
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if bot.Sleep(ctx, backoff) != nil {
 			return nil
-		case <-t.C:
 		}
 		backoff = min(2*backoff, time.Minute)
 	}
