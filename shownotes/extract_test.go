@@ -330,6 +330,17 @@ var linkStyles = []styleCase{
 		want:   Notes{Links: []Link{{Text: "status.example.com/incidents/42", URL: "https://status.example.com/incidents/42"}}},
 	},
 	{
+		name:   "markdown links written as text in HTML notes",
+		notes:  `<p>@everyone read [the postmortem](https://blog.example/post?utm_source=x) &amp; <a href="https://rfc.example/1035">the RFC</a>, not [this](https://x.example/a) inside <a href="https://y.example/">[a](https://z.example/)</a>.</p>`,
+		fields: fLinks,
+		want: Notes{Links: []Link{
+			{Text: "the postmortem", URL: "https://blog.example/post"},
+			{Text: "the RFC", URL: "https://rfc.example/1035"},
+			{Text: "this", URL: "https://x.example/a"},
+			{Text: "[a](https://z.example/)", URL: "https://y.example/"},
+		}},
+	},
+	{
 		name:   "a bare URL after anchors is not named by their texts",
 		notes:  `<p>Links: <a href="https://blog.example/post">the postmortem</a>, <a href="https://blog.example/other">the fix</a>, https://rfc.example/rfc1035</p>`,
 		fields: fLinks,

@@ -69,6 +69,28 @@ func (t *textBuilder) write(s string, pre bool) {
 	}
 }
 
+// writeMarkdown appends text whose Markdown links ([text](url)) become
+// anchors, and returns them with their offsets in the block's text.
+func (t *textBuilder) writeMarkdown(s string) []Anchor {
+	// The tokenizer decoded the entities already; inlineMarkdown decodes them
+	// again, so "&" is escaped for it.
+	lt := inlineMarkdown(strings.ReplaceAll(s, "&", "&amp;"))
+	var out []Anchor
+	at := 0
+	for _, a := range lt.links {
+		if a.Start < at || a.End > len(lt.text) || a.Start > a.End {
+			continue
+		}
+		t.write(lt.text[at:a.Start], false)
+		start := t.start()
+		t.write(lt.text[a.Start:a.End], false)
+		out = append(out, Anchor{URL: a.URL, Start: min(start, t.len()), End: t.len(), Alt: a.Alt})
+		at = a.End
+	}
+	t.write(lt.text[at:], false)
+	return out
+}
+
 func (t *textBuilder) len() int { return t.b.Len() }
 
 // start is the offset where the next visible text will begin.
@@ -167,6 +189,12 @@ func htmlBlocks(s string) []Block {
 				} else {
 					hasPlain = true
 				}
+			}
+			if openStart < 0 && pre == 0 && strings.Contains(txt, "](") && len(anchors) < maxLinks {
+				// Markdown links written as text in HTML notes: the same
+				// anchors as in plain notes.
+				anchors = append(anchors, cur.writeMarkdown(txt)...)
+				continue
 			}
 			cur.write(txt, pre > 0)
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
