@@ -111,55 +111,14 @@ func (b *Bot) lead(ctx context.Context, nudge func()) error {
 	return errors.Join(pollErr, digestErr)
 }
 
-// leaseLoop takes the lease, and runs lead while it holds it, until ctx ends.
-// When the lease is lost, lead's context is cancelled at once, so the poller
-// and the scheduler stop before their next write (a write in flight is rolled
-// back with its transaction); then the replica tries to take the lease again,
-// every LeaseRetry, as a replica that never had it does.
+// leaseLoop runs lead under the poller lease (see Leased.Run).
 func (b *Bot) leaseLoop(ctx context.Context, nudge func()) error {
-	retry := b.LeaseRetry
-	if retry <= 0 {
-		retry = leaseRetry
-	}
-	waiting := false // logged that another replica holds the lease
-	for {
-		lease, err := b.Leaser.AcquireLease(ctx, LeaseName)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if !errors.Is(err, store.ErrLeaseHeld) {
-				b.Logger.Error("cannot take the poller lease", "err", err)
-			} else if !waiting {
-				b.Logger.Info("another replica polls the feeds and schedules digests; this one answers commands and delivers, and takes over if that one stops")
-				waiting = true
-			}
-			if !sleepUntil(ctx, time.Now().Add(retry)) {
-				return nil
-			}
-			continue
-		}
-		waiting = false
-		b.Logger.Info("holding the poller lease: this replica polls the feeds and schedules digests")
-		leadCtx, cancel := context.WithCancel(ctx)
-		go func() {
-			select {
-			case <-lease.Lost():
-				cancel()
-			case <-leadCtx.Done():
-			}
-		}()
-		err = b.lead(leadCtx, nudge)
-		cancel()
-		lease.Release()
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			b.Logger.Error("polls stopped", "err", err)
-		}
-		b.Logger.Warn("lost the poller lease: polls and digests stopped here until it is taken again")
-	}
+	return Leased{
+		Leaser: b.Leaser, Name: LeaseName, Retry: b.LeaseRetry, Logger: b.Logger,
+		Held:    "holding the poller lease: this replica polls the feeds and schedules digests",
+		Waiting: "another replica polls the feeds and schedules digests; this one answers commands and delivers, and takes over if that one stops",
+		Lost:    "lost the poller lease: polls and digests stopped here until it is taken again",
+	}.Run(ctx, func(ctx context.Context) error { return b.lead(ctx, nudge) })
 }
 
 func (b *Bot) pollLoop(ctx context.Context, nudge func()) error {

@@ -510,3 +510,54 @@ func TestIndexFollowsStore(t *testing.T) {
 		t.Errorf("search for the old notes after an edit = %d hits, want 0", len(hits))
 	}
 }
+
+// TestIndexRefresherFollowsAnotherPoller: a replica that does not poll builds
+// its index at start, then finds what another process's polls record (new
+// episodes, rewritten notes) at its next Refresh; a refresh with nothing new
+// indexes nothing.
+func TestIndexRefresherFollowsAnotherPoller(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	h.srv.set(http.StatusOK, rss(1, 2, ""), nil)
+	h.poll(t)
+	r := &IndexRefresher{Store: h.db}
+	if err := r.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := Searcher{Index: r.Index, Store: h.db, Feed: "test"}
+	refresh := func(want int) {
+		t.Helper()
+		n, err := r.Refresh(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("Refresh indexed %d episodes, want %d", n, want)
+		}
+	}
+	refresh(0)
+	// The poller (another process: h.poller has no Recorded hook) records
+	// episode 3 and rewrites episode 1's notes.
+	feed := strings.Replace(rss(1, 3, ""), "Notes 3", "Notes about Dragonblood", 1)
+	h.srv.set(http.StatusOK, strings.Replace(feed, "Notes 1", "Notes about WPA3", 1), nil)
+	h.poll(t)
+	if hits, _ := s.Search(ctx, "dragonblood", 5); len(hits) != 0 {
+		t.Fatalf("found before the refresh: %+v", hits)
+	}
+	refresh(2)
+	for word, num := range map[string]int{"dragonblood": 3, "wpa3": 1} {
+		hits, err := s.Search(ctx, word, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 1 || hits[0].Episode.Number != num {
+			t.Errorf("search %q after the refresh = %+v, want episode %d", word, hits, num)
+		}
+	}
+	if r.Index.Len() != 3 {
+		t.Errorf("the index holds %d episodes, want 3", r.Index.Len())
+	}
+	// The same feed again: a poll with content, nothing changed.
+	h.poll(t)
+	refresh(0)
+}

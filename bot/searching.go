@@ -3,6 +3,9 @@ package bot
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/pmbot/pmbot/commands"
@@ -10,28 +13,141 @@ import (
 	"github.com/pmbot/pmbot/store"
 )
 
-// IndexStore is what BuildIndex reads.
+// IndexStore is what BuildIndex and an IndexRefresher read.
 type IndexStore interface {
 	Feeds(ctx context.Context) ([]store.Feed, error)
 	Episodes(ctx context.Context, feedID int64) ([]store.Episode, error)
+	ContentHashes(ctx context.Context, feedID int64) (map[string]string, error)
 }
 
 // BuildIndex fills a new search index with every stored episode: the index lives in
 // memory and is rebuilt at start.
 func BuildIndex(ctx context.Context, st IndexStore) (*search.Index, error) {
-	ix := search.NewIndex()
-	fs, err := st.Feeds(ctx)
+	r := &IndexRefresher{Store: st}
+	if err := r.Build(ctx); err != nil {
+		return nil, err
+	}
+	return r.Index, nil
+}
+
+// IndexRefresher keeps a search index in step with what the store holds when
+// another process polls (a replica without the poller lease): a feed whose poll
+// count moved is looked at again, and its episodes whose content changed are
+// indexed anew. The replica that polls feeds its index through Indexer too.
+type IndexRefresher struct {
+	Store IndexStore
+	// Index is filled by Build (a new one when nil).
+	Index *search.Index
+	// Every is how often Run looks; refreshEvery when zero.
+	Every  time.Duration
+	Logger *slog.Logger
+
+	mu    sync.Mutex
+	feeds map[int64]indexedFeed
+}
+
+// indexedFeed is what the index holds of a feed: as of which poll, and each
+// episode's content hash by GUID.
+type indexedFeed struct {
+	polls  int
+	hashes map[string]string
+}
+
+// refreshEvery is how often a replica that does not poll looks for episodes
+// another one recorded: a search finds a new episode within this of its poll.
+const refreshEvery = 10 * time.Second
+
+// Build fills the index with every stored episode.
+func (r *IndexRefresher) Build(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.Index == nil {
+		r.Index = search.NewIndex()
+	}
+	r.feeds = make(map[int64]indexedFeed)
+	fs, err := r.Store.Feeds(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("bot: build index: %w", err)
+		return fmt.Errorf("bot: build index: %w", err)
 	}
 	for _, f := range fs {
-		eps, err := st.Episodes(ctx, f.ID)
+		// The feed's poll count is read before its episodes: a poll recorded
+		// meanwhile moves it, and the next Refresh reads the feed again.
+		hashes, err := r.Store.ContentHashes(ctx, f.ID)
 		if err != nil {
-			return nil, fmt.Errorf("bot: build index: %w", err)
+			return fmt.Errorf("bot: build index: %w", err)
 		}
-		ix.Add(docs(eps)...)
+		eps, err := r.Store.Episodes(ctx, f.ID)
+		if err != nil {
+			return fmt.Errorf("bot: build index: %w", err)
+		}
+		r.Index.Add(docs(eps)...)
+		r.feeds[f.ID] = indexedFeed{polls: f.Polls, hashes: hashes}
 	}
-	return ix, nil
+	return nil
+}
+
+// Refresh indexes the episodes recorded or changed since Build or the last
+// Refresh, and says how many.
+func (r *IndexRefresher) Refresh(ctx context.Context) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fs, err := r.Store.Feeds(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("bot: refresh index: %w", err)
+	}
+	added := 0
+	for _, f := range fs {
+		known, ok := r.feeds[f.ID]
+		if ok && known.polls == f.Polls {
+			continue
+		}
+		hashes, err := r.Store.ContentHashes(ctx, f.ID)
+		if err != nil {
+			return added, fmt.Errorf("bot: refresh index: %w", err)
+		}
+		changed := make(map[string]bool)
+		for guid, h := range hashes {
+			if old, ok := known.hashes[guid]; !ok || old != h {
+				changed[guid] = true
+			}
+		}
+		if len(changed) > 0 {
+			eps, err := r.Store.Episodes(ctx, f.ID)
+			if err != nil {
+				return added, fmt.Errorf("bot: refresh index: %w", err)
+			}
+			eps = slices.DeleteFunc(eps, func(e store.Episode) bool { return !changed[e.GUID] })
+			r.Index.Add(docs(eps)...)
+			added += len(eps)
+		}
+		r.feeds[f.ID] = indexedFeed{polls: f.Polls, hashes: hashes}
+	}
+	return added, nil
+}
+
+// Run refreshes the index every Every until ctx ends; a failed refresh is
+// logged and tried again at the next.
+func (r *IndexRefresher) Run(ctx context.Context) {
+	every := r.Every
+	if every <= 0 {
+		every = refreshEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := r.Refresh(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && r.Logger != nil:
+			r.Logger.Warn("search index not refreshed", "err", err)
+		case n > 0 && r.Logger != nil:
+			r.Logger.Debug("search index refreshed", "episodes", n)
+		}
+	}
 }
 
 func docs(eps []store.Episode) []search.Doc {

@@ -220,6 +220,10 @@ type Discord struct {
 	// GuildIDs, when set, register the slash commands in these servers only,
 	// where changes show at once, rather than globally.
 	GuildIDs []string `yaml:"guild_ids"`
+	// Shards is how many gateway connections (shards) the bot uses: Discord
+	// requires one per 2,500 servers. Replicas sharing a PostgreSQL database
+	// hold each shard one at a time. 0 means 1.
+	Shards int `yaml:"shards"`
 }
 
 // DefaultDiscordAPIURL is Discord's REST API, version 10.

@@ -241,7 +241,14 @@ func (v *validator) discord(d Discord) {
 			v.add(fmt.Sprintf("discord.guild_ids[%d]", i), "is not a server id; use the number (Developer Mode on, then right-click the server > Copy Server ID)")
 		}
 	}
+	if d.Shards < 0 || d.Shards > maxShards {
+		v.add("discord.shards", "must be between 1 and %d (Discord needs one shard per 2,500 servers); leave it out for 1", maxShards)
+	}
 }
+
+// maxShards bounds discord.shards: one process connects each shard it holds,
+// and 64 shards serve 160,000 servers.
+const maxShards = 64
 
 // feeds checks every feed and returns the index of each name.
 func (v *validator) feeds(feeds []Feed) map[string]int {

@@ -183,3 +183,48 @@ func (d *DB) releaseLeases() {
 		l.Release()
 	}
 }
+
+// MaxReplicas bounds how many processes JoinReplicas counts on one database.
+const MaxReplicas = 64
+
+// replicaLease is the name of replica slot k's lease.
+func replicaLease(k int) string { return fmt.Sprintf("replica:%d", k) }
+
+// JoinReplicas counts this process among the replicas running on the database
+// (Replicas), until the returned lease is released or lost: it takes the first
+// free slot of MaxReplicas, each a lease. A limit the replicas share (Discord's
+// requests a second for one bot) is divided by their number. On SQLite, where
+// one process runs, it is the one slot.
+func (d *DB) JoinReplicas(ctx context.Context) (Lease, error) {
+	for k := range MaxReplicas {
+		l, err := d.AcquireLease(ctx, replicaLease(k))
+		if errors.Is(err, ErrLeaseHeld) {
+			continue
+		}
+		return l, err
+	}
+	return nil, fmt.Errorf("store: more than %d replicas on one database", MaxReplicas)
+}
+
+// Replicas says how many processes joined the replicas (JoinReplicas) and are
+// still running: a replica that died left the count with its session. It is 1
+// on SQLite.
+func (d *DB) Replicas(ctx context.Context) (int, error) {
+	if d.sql.name != postgresDialect.name {
+		return 1, nil
+	}
+	// The advisory locks held on this database whose keys are the replica
+	// slots' (AcquireLease's key; pg_locks shows the int4 key as an unsigned
+	// oid).
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM pg_locks l
+		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+		  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND l.classid = `+pgLockClassSQL+`::bigint::oid
+		  AND l.objid IN (SELECT (hashtext('lease:replica:' || g || ':' || COALESCE(current_schema(), ''))::bigint & 4294967295)::oid
+		                  FROM generate_series(0, ?) g)`, MaxReplicas-1).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count replicas: %w", err)
+	}
+	return max(n, 1), nil
+}

@@ -150,3 +150,75 @@ func schemaOf(t *testing.T, dsn string) string {
 	}
 	return schema
 }
+
+// Replicas counts the processes that joined a schema's replicas, each in a slot
+// of its own; one that leaves (or dies with its session) leaves the count, and
+// other schemas are not counted. On SQLite it is always 1.
+func TestReplicas(t *testing.T) {
+	ctx := context.Background()
+	// count waits for the count to be want: a session that ends releases its
+	// locks a moment after the client closed it.
+	count := func(t *testing.T, db *store.DB, want int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			n, err := db.Replicas(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Replicas = %d, want %d", n, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := store.Open(ctx, filepath.Join(t.TempDir(), "pmbot.db"), store.Options{Dispatcher: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		count(t, db, 1)
+		l, err := db.JoinReplicas(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Release()
+		count(t, db, 1)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := storetest.PostgresURL(t)
+		var dbs [3]*store.DB
+		var joined [3]store.Lease
+		for i := range dbs {
+			dbs[i] = openPG(t, dsn, store.Options{Dispatcher: true})
+			count(t, dbs[i], max(i, 1)) // nobody joined yet counts as one
+			l, err := dbs[i].JoinReplicas(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			joined[i] = l
+		}
+		count(t, dbs[0], 3)
+		// Another schema's replica is not one of these.
+		other := openPG(t, storetest.PostgresURL(t), store.Options{Dispatcher: true})
+		if _, err := other.JoinReplicas(ctx); err != nil {
+			t.Fatal(err)
+		}
+		count(t, other, 1)
+		count(t, dbs[2], 3)
+		joined[1].Release()
+		count(t, dbs[0], 2)
+		dbs[2].Close()
+		count(t, dbs[0], 1)
+		// The freed slot is taken again.
+		again := openPG(t, dsn, store.Options{Dispatcher: true})
+		if _, err := again.JoinReplicas(ctx); err != nil {
+			t.Fatal(err)
+		}
+		count(t, dbs[0], 2)
+	})
+}

@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"context"
 	"crypto/ed25519"
 	"fmt"
 	"log/slog"
@@ -50,6 +51,13 @@ type Options struct {
 	// New: a process that restarts cannot know how much of the global limit
 	// its predecessor used in its last second. run holds one second.
 	HoldAtStart time.Duration
+	// Shards is how many gateway shards the bot connects (Discord requires
+	// one per 2,500 servers); 1 when zero.
+	Shards int
+	// HoldShard, when set, runs each shard's connection (run) under the lease
+	// name, and returns when ctx ends: replicas on one database hold a lease
+	// per shard, so that one connection at a time receives its interactions.
+	HoldShard func(ctx context.Context, name string, run func(context.Context) error) error
 }
 
 // Adapter is pmbot on Discord: it posts the bot's messages to channels and
@@ -70,6 +78,9 @@ type Adapter struct {
 
 	mu       sync.Mutex
 	channels map[string]channelInfo
+	// gateways are the open shard connections, whose state tells the poster
+	// which channels are forums.
+	gateways map[*discordgo.Session]bool
 
 	// inflight counts the interactions being answered, so that a shutdown can
 	// wait for their replies.
@@ -87,6 +98,9 @@ func New(opts Options) (*Adapter, error) {
 	if opts.GlobalRate <= 0 {
 		opts.GlobalRate = 50
 	}
+	if opts.Shards <= 0 {
+		opts.Shards = 1
+	}
 	s, err := NewSession(opts.BotToken, opts.APIURL, opts.Timeout)
 	if err != nil {
 		return nil, err
@@ -95,7 +109,7 @@ func New(opts Options) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Adapter{opts: opts, session: s, replies: replies, log: opts.Logger, now: opts.Now, channels: make(map[string]channelInfo)}
+	a := &Adapter{opts: opts, session: s, replies: replies, log: opts.Logger, now: opts.Now, channels: make(map[string]channelInfo), gateways: make(map[*discordgo.Session]bool)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -116,6 +130,13 @@ func New(opts Options) (*Adapter, error) {
 	a.pace.hold(a.now().Add(opts.HoldAtStart))
 	s.Client.Transport = globalWatch{pace: a.pace, next: s.Client.Transport}
 	return a, nil
+}
+
+// ShareGlobalRate divides Discord's global limit (Options.GlobalRate) among
+// replicas processes posting as the same bot, which Discord counts together:
+// each keeps to its share. It is called again when the number changes.
+func (a *Adapter) ShareGlobalRate(replicas int) {
+	a.pace.setRate(max(a.opts.GlobalRate/max(replicas, 1), 1))
 }
 
 // Session is the adapter's discordgo session (for checks and tests).

@@ -3,6 +3,8 @@ package discord
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,26 +65,66 @@ func (a *Adapter) restResponder(i *discordgo.Interaction) responder {
 }
 
 // RunGateway registers the slash commands (when they changed), then answers
-// interactions from the gateway until ctx ends. discordgo keeps the connection:
-// it heartbeats, resumes after a drop or an op 7, and identifies again after an
-// op 9. A first connection that fails (a 429, Discord down) is tried again
-// until ctx ends. It returns when the connection is closed; call Wait then for
-// the answers under way.
+// interactions from the gateway, on every shard (Options.Shards), until ctx
+// ends. Each shard's connection runs under Options.HoldShard when set: replicas
+// sharing a database hold a lease per shard (ShardLease), since two connections
+// on one shard each receive every interaction. It returns when the connections
+// are closed; call Wait then for the answers under way.
 func (a *Adapter) RunGateway(ctx context.Context) error {
-	var registering sync.WaitGroup
-	defer registering.Wait()
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	if err := a.register(ctx); err != nil {
 		// Tried again meanwhile; commands registered earlier still work.
-		registering.Add(1)
+		wg.Add(1)
 		go func() {
-			defer registering.Done()
+			defer wg.Done()
 			a.registerUntilDone(ctx)
 		}()
 	}
-	s := a.session
-	// Interactions need no intent; Guilds (not privileged) tells the poster
-	// which channels are forums.
-	s.Identify.Intents = discordgo.IntentsGuilds
+	errs := make([]error, a.opts.Shards)
+	wg.Add(a.opts.Shards)
+	for id := range a.opts.Shards {
+		go func() {
+			defer wg.Done()
+			run := func(ctx context.Context) error { return a.RunShard(ctx, id) }
+			if a.opts.HoldShard != nil {
+				errs[id] = a.opts.HoldShard(ctx, a.ShardLease(id), run)
+			} else {
+				errs[id] = run(ctx)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// ShardLease is the name of the lease under which one replica at a time holds
+// shard id's gateway connection: one per application and shard count, so that
+// replicas configured alike share it.
+func (a *Adapter) ShardLease(id int) string {
+	app := a.opts.ApplicationID
+	if app == "" {
+		// Without an application id, the token's hash names the bot (never
+		// the token itself).
+		sum := sha256.Sum256([]byte(a.opts.BotToken))
+		app = hex.EncodeToString(sum[:8])
+	}
+	return fmt.Sprintf("discord-gateway:%s:%d/%d", app, id, a.opts.Shards)
+}
+
+// RunShard answers interactions from shard id's gateway connection until ctx
+// ends. discordgo keeps the connection: it heartbeats, resumes after a drop or
+// an op 7, and identifies again after an op 9. A first connection that fails (a
+// 429, Discord down) is tried again until ctx ends. It returns nil once the
+// connection is closed.
+func (a *Adapter) RunShard(ctx context.Context, id int) error {
+	if id < 0 || id >= a.opts.Shards {
+		return fmt.Errorf("discord: shard %d of %d", id, a.opts.Shards)
+	}
+	s, err := a.gatewaySession(id)
+	if err != nil {
+		return err
+	}
 	remove := s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 		a.inflight.Add(1)
 		defer a.inflight.Done()
@@ -90,10 +132,10 @@ func (a *Adapter) RunGateway(ctx context.Context) error {
 	})
 	defer remove()
 	ready := s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
-		a.log.Info("connected to the Discord gateway", "bot", r.User.Username, "servers", len(r.Guilds))
+		a.log.Info("connected to the Discord gateway", "bot", r.User.Username, "servers", len(r.Guilds), "shard", fmt.Sprintf("%d/%d", id, a.opts.Shards))
 	})
 	defer ready()
-	err := retry(ctx, func() error {
+	err = retry(ctx, func() error {
 		if err := a.wait(ctx, "gateway", discordgo.EndpointGateway); err != nil {
 			return err
 		}
@@ -104,11 +146,33 @@ func (a *Adapter) RunGateway(ctx context.Context) error {
 	if err != nil {
 		return nil // stopped before connecting
 	}
+	a.mu.Lock()
+	a.gateways[s] = true
+	a.mu.Unlock()
 	<-ctx.Done()
+	a.mu.Lock()
+	delete(a.gateways, s)
+	a.mu.Unlock()
 	if err := s.Close(); err != nil {
 		return fmt.Errorf("discord: close the gateway: %w", err)
 	}
 	return nil
+}
+
+// gatewaySession is a session of its own for one shard's connection: a
+// connection's state (which channels are forums) is read by the poster while
+// it is open, and a shard's connection comes and goes with its lease.
+func (a *Adapter) gatewaySession(id int) (*discordgo.Session, error) {
+	s, err := NewSession(a.opts.BotToken, a.opts.APIURL, a.opts.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	s.Client.Transport = globalWatch{pace: a.pace, next: s.Client.Transport}
+	// Interactions need no intent; Guilds (not privileged) tells the poster
+	// which channels are forums.
+	s.Identify.Intents = discordgo.IntentsGuilds
+	s.ShardID, s.ShardCount = id, a.opts.Shards
+	return s, nil
 }
 
 // register registers the commands once. A failure no retry fixes (a bad

@@ -61,6 +61,21 @@ func (p *pacer) reserve(maxWait time.Duration) (wait time.Duration, ok bool) {
 	return wait, true
 }
 
+// setRate changes the most requests in a window, keeping the newest of those
+// booked.
+func (p *pacer) setRate(rate int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if rate < 1 || rate == p.rate {
+		return
+	}
+	booked := append(append([]time.Time(nil), p.sent[p.head:]...), p.sent[:p.head]...)
+	if len(booked) > rate {
+		booked = booked[len(booked)-rate:]
+	}
+	p.sent, p.head, p.rate = booked, 0, rate
+}
+
 // hold books no slot before t.
 func (p *pacer) hold(t time.Time) {
 	p.mu.Lock()

@@ -116,6 +116,33 @@ func TestPacer(t *testing.T) {
 			},
 			want: []res{{time.Second, true}, {time.Second, true}},
 		},
+		{
+			name: "a share of the rate keeps the newest bookings",
+			steps: func(p *pacer, clk *testClock) []res {
+				for range 20 { // 20 at 0 s
+					p.reserve(forever)
+				}
+				clk.advance(500 * time.Millisecond)
+				for range 5 { // 5 at 0.5 s
+					p.reserve(forever)
+				}
+				p.setRate(25) // two replicas: the 25 booked fill this one's share
+				w, ok := p.reserve(forever)
+				out := []res{{w, ok}} // the first of 0 s leaves at 1 s
+				p.setRate(10)         // five replicas: the newest 10 are kept
+				w, ok = p.reserve(forever)
+				out = append(out, res{w, ok}) // the oldest kept (0 s) leaves at 1 s
+				p.setRate(0)                  // ignored
+				p.setRate(50)                 // alone again: 10 booked, 40 free
+				for range 39 {
+					if w, ok := p.reserve(forever); w != 0 || !ok {
+						out = append(out, res{w, ok})
+					}
+				}
+				return out
+			},
+			want: []res{{500 * time.Millisecond, true}, {500 * time.Millisecond, true}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

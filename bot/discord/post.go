@@ -366,9 +366,18 @@ func (a *Adapter) known(channel string) channelInfo {
 	if ok {
 		return info
 	}
-	if c, err := a.session.State.Channel(channel); err == nil {
-		info = describeChannel(c)
-		a.remember(channel, info)
+	a.mu.Lock()
+	gateways := make([]*discordgo.Session, 0, len(a.gateways))
+	for s := range a.gateways {
+		gateways = append(gateways, s)
+	}
+	a.mu.Unlock()
+	for _, s := range gateways {
+		if c, err := s.State.Channel(channel); err == nil {
+			info = describeChannel(c)
+			a.remember(channel, info)
+			break
+		}
 	}
 	return info
 }

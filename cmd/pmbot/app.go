@@ -38,6 +38,9 @@ type app struct {
 	digester *bot.Digester
 	// searcher is nil when the command needs no search index.
 	searcher commands.Searcher
+	// refresher keeps the search index in step with polls another replica
+	// records; nil without an index.
+	refresher *bot.IndexRefresher
 	// notes is where a one-shot command says what its output leaves out.
 	notes io.Writer
 	now   func() time.Time
@@ -128,11 +131,14 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 	var err error
 	var index *search.Index
 	if n.search {
-		// The index lives in memory: rebuilt from the store at start, then fed by polls.
-		if index, err = bot.BuildIndex(ctx, db); err != nil {
+		// The index lives in memory: rebuilt from the store at start, then fed
+		// by polls, this process's or (replicas) another's.
+		a.refresher = &bot.IndexRefresher{Store: db, Logger: log.With("component", "search")}
+		if err = a.refresher.Build(ctx); err != nil {
 			db.Close()
 			return nil, err
 		}
+		index = a.refresher.Index
 	}
 	a.poller = &bot.Poller{
 		Store:        db,

@@ -144,10 +144,23 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 		b.Leaser = l
 	}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(4)
+	shared := make(chan struct{})
+	go func() {
+		defer wg.Done()
+		a.shareDiscordRate(ctx, func() { close(shared) })
+	}()
+	select {
+	case <-shared:
+	case <-ctx.Done():
+	}
 	go func() {
 		defer wg.Done()
 		a.console.Serve(ctx, stdin)
+	}()
+	go func() {
+		defer wg.Done()
+		a.refresher.Run(ctx)
 	}()
 	go func() {
 		defer wg.Done()

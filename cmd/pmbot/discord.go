@@ -5,19 +5,37 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/bot/discord"
 	"github.com/pmbot/pmbot/config"
+	"github.com/pmbot/pmbot/store"
 )
 
 // newDiscord builds the Discord adapter from the configuration.
 func (a *app) newDiscord() (*discord.Adapter, error) {
 	d := a.cfg.Discord
+	var hold func(ctx context.Context, name string, run func(context.Context) error) error
+	if leaser, ok := a.db.(store.Leaser); ok {
+		// Replicas on one database: one at a time connects each shard, or
+		// both would receive (and answer) every interaction. On SQLite the
+		// lease is always held.
+		hold = func(ctx context.Context, name string, run func(context.Context) error) error {
+			return bot.Leased{
+				Leaser: leaser, Name: name, Logger: a.log.With("component", "discord"),
+				Held:    "holding a Discord shard: this replica answers its interactions",
+				Waiting: "another replica holds this Discord shard; this one takes it over if that one stops",
+				Lost:    "lost a Discord shard's lease: its connection is closed here until the lease is taken again",
+			}.Run(ctx, run)
+		}
+	}
 	return discord.New(discord.Options{
 		BotToken: d.BotToken.Value(), ApplicationID: d.ApplicationID, PublicKey: d.PublicKey,
 		APIURL: d.API(), GuildIDs: d.GuildIDs, Threads: a.cfg.DiscordThreads(), Language: a.cfg.Language,
 		Router: a.router, Logger: a.log.With("component", "discord"),
 		// A restart may follow a burst of its predecessor's.
 		HoldAtStart: time.Second,
+		Shards:      d.Shards,
+		HoldShard:   hold,
 	})
 }
 
@@ -42,4 +60,63 @@ func checkDiscord(ctx context.Context, cfg config.Config) ([]string, error) {
 	}
 	lines = append(lines, "no privileged intent is needed (Message Content, Server Members and Presence can stay off)")
 	return lines, nil
+}
+
+// replicaCounter is a store that counts the replicas running on it.
+type replicaCounter interface {
+	JoinReplicas(ctx context.Context) (store.Lease, error)
+	Replicas(ctx context.Context) (int, error)
+}
+
+// replicaCheck is how often a replica counts the others: a replica that starts
+// or stops changes each one's share of Discord's global limit within it.
+const replicaCheck = 2 * time.Second
+
+// shareDiscordRate counts this process among the replicas on the database and
+// keeps the Discord adapter to its share of the bot's global rate limit, which
+// Discord counts over every replica, until ctx ends. It returns at once
+// without Discord. start is called once the first count is made, so that no
+// post goes out on a share not yet known.
+func (a *app) shareDiscordRate(ctx context.Context, start func()) {
+	r, ok := a.db.(replicaCounter)
+	if a.discord == nil || !ok {
+		start()
+		return
+	}
+	var joined store.Lease
+	defer func() {
+		if joined != nil {
+			joined.Release()
+		}
+	}()
+	last := 0
+	for {
+		if joined != nil {
+			select {
+			case <-joined.Lost():
+				joined = nil // its connection failed: join again
+			default:
+			}
+		}
+		if joined == nil {
+			var err error
+			if joined, err = r.JoinReplicas(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("cannot count this replica among the others", "err", err)
+			}
+		}
+		if n, err := r.Replicas(ctx); err == nil && n != last {
+			a.discord.ShareGlobalRate(n)
+			if n > 1 || last > 1 {
+				a.log.Info("replicas share the Discord bot's rate limit", "replicas", n)
+			}
+			last = n
+		}
+		if start != nil {
+			start()
+			start = nil
+		}
+		if bot.Sleep(ctx, replicaCheck) != nil {
+			return
+		}
+	}
 }

@@ -110,15 +110,16 @@ func TestKillAndRestart(t *testing.T) {
 			t.Fatalf("after %d runs only %d of %d episodes were shown", run, len(counts), n)
 		}
 		cmd := exec.Command(binary, "--config", cfg, "--db", db, "run")
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
+		// A page of pipe: the bot cannot print far past the line the kill
+		// follows, even when the test is slow to read.
+		stdout, w := smallPipe(t)
+		cmd.Stdout = w
 		cmd.Stderr = io.Discard
 		stdin, _ := cmd.StdinPipe() // an open stdin keeps the console listening
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		w.Close()
 		// Kill right after the k-th announcement line, the moment a message has
 		// been shown but perhaps not yet recorded. At least k more lines are sure
 		// to come while episodes remain unshown.
@@ -126,9 +127,17 @@ func TestKillAndRestart(t *testing.T) {
 		lines := make(chan string)
 		go func() {
 			defer close(lines)
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				lines <- sc.Text()
+			defer stdout.Close()
+			// A tiny buffer: what the bot wrote stays in the pipe, not here.
+			br := bufio.NewReaderSize(stdout, 16)
+			for {
+				line, err := br.ReadString('\n')
+				if line != "" {
+					lines <- strings.TrimSuffix(line, "\n")
+				}
+				if err != nil {
+					return
+				}
 			}
 		}()
 		var out strings.Builder

@@ -68,6 +68,7 @@ Commands:
                              how the show notes of each feed (path or URL) were understood: takeaways,
                              chapters, links and their problems, counted per feed
   check-config               load and validate the configuration, then exit
+  migrate --from DB --to DB  move the whole history to another, empty database (SQLite file or postgres:// URL)
   version                    print the version
 
 Global flags (before or after the command):
@@ -101,6 +102,7 @@ type cli struct {
 	once       bool
 	limit      int
 	since      string
+	from, to   string // migrate's databases
 	logLevel   string
 	command    string
 	args       []string
@@ -131,6 +133,8 @@ func parseArgs(args []string) (cli, error) {
 	fs.BoolVar(&c.once, "once", false, "")
 	fs.StringVar(&limit, "limit", "", "")
 	fs.StringVar(&c.since, "since", "", "")
+	fs.StringVar(&c.from, "from", "", "")
+	fs.StringVar(&c.to, "to", "", "")
 	c.preview.register(fs)
 	fs.StringVar(&c.logLevel, "log-level", "", "")
 	var positional []string
@@ -282,6 +286,7 @@ var commandTable = map[string]command{
 	"run":          {run: cmdRun},
 	"poll":         {run: cmdPoll, flags: []string{"once", "json"}},
 	"check-config": {run: cmdCheckConfig},
+	"migrate":      {run: cmdMigrate, flags: []string{"from", "to"}},
 	"version":      {run: cmdVersion},
 	"help": {run: func(_ context.Context, _ cli, _ io.Reader, stdout, _ io.Writer, _ []string) error {
 		_, err := io.WriteString(stdout, usage)

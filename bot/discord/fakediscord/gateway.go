@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +26,10 @@ var ErrNoGateway = errors.New("fakediscord: no gateway connection is ready")
 
 // session is a gateway session, which survives its connection for Resume.
 type session struct {
-	id     string
+	id string
+	// shard is [id, count], as identified: the session receives the events of
+	// the servers on its shard ((guild_id >> 22) % count), DMs on shard 0.
+	shard  [2]int
 	seq    int64
 	events []gwFrame // dispatched events, for replay on Resume
 }
@@ -176,8 +180,9 @@ func (s *Server) handleGatewayFrame(c *gwConn, f gwFrame) bool {
 			return false
 		}
 		var id struct {
-			Token   string `json:"token"`
-			Intents *int   `json:"intents"`
+			Token   string  `json:"token"`
+			Intents *int    `json:"intents"`
+			Shard   *[2]int `json:"shard"`
 		}
 		_ = json.Unmarshal(f.D, &id)
 		s.stats.Identifies++
@@ -197,12 +202,21 @@ func (s *Server) handleGatewayFrame(c *gwConn, f gwFrame) bool {
 			c.closeWith(4014, "Disallowed intent(s).")
 			return false
 		}
-		sess := &session{id: hashHex(32, "session", s.nextID())}
+		shard := [2]int{0, 1}
+		if id.Shard != nil {
+			shard = *id.Shard
+		}
+		if shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1] {
+			s.mu.Unlock()
+			c.closeWith(4010, "Invalid shard.")
+			return false
+		}
+		sess := &session{id: hashHex(32, "session", s.nextID()), shard: shard}
 		s.sessions[sess.id] = sess
 		var guilds []any
 		seen := map[string]bool{}
 		for _, ch := range s.opts.Channels {
-			if ch.GuildID != "" && !seen[ch.GuildID] {
+			if ch.GuildID != "" && !seen[ch.GuildID] && shardOf(ch.GuildID, shard[1]) == shard[0] {
 				seen[ch.GuildID] = true
 				guilds = append(guilds, map[string]any{"id": ch.GuildID, "unavailable": true})
 			}
@@ -213,7 +227,7 @@ func (s *Server) handleGatewayFrame(c *gwConn, f gwFrame) bool {
 			"guilds":             nonNil(guilds),
 			"session_id":         sess.id,
 			"resume_gateway_url": strings.TrimSuffix(s.GatewayURL(), "/"),
-			"shard":              []int{0, 1},
+			"shard":              shard,
 			"application":        map[string]any{"id": s.opts.AppID, "flags": 0},
 		})
 		c.sess, c.ready = sess, true
@@ -336,19 +350,36 @@ func (s *Server) SendInteraction(ctx context.Context, in Interaction) (Interacti
 		s.mu.Unlock()
 		return InteractionRecord{}, err
 	}
-	c := conns[len(conns)-1]
-	st.sentAt = s.now()
-	f, err := dispatchFrame(c.sess, "INTERACTION_CREATE", json.RawMessage(st.payload))
-	if err != nil {
-		s.mu.Unlock()
-		return InteractionRecord{}, err
+	// Like Discord, every session on the interaction's shard receives it: two
+	// connections on one shard both answer, and the second answer fails
+	// (40060), which is why one process at a time must hold a shard.
+	var to []*gwConn
+	seen := map[*session]bool{}
+	for i := len(conns) - 1; i >= 0; i-- {
+		c := conns[i]
+		if c.sess.shard[0] == shardOf(st.in.GuildID, c.sess.shard[1]) && !seen[c.sess] {
+			seen[c.sess] = true
+			to = append(to, c)
+		}
 	}
-	c.wmu.Lock()
+	if len(to) == 0 {
+		s.mu.Unlock()
+		return InteractionRecord{}, ErrNoGateway
+	}
+	st.sentAt = s.now()
+	frames := make([]gwFrame, len(to))
+	for i, c := range to {
+		if frames[i], err = dispatchFrame(c.sess, "INTERACTION_CREATE", json.RawMessage(st.payload)); err != nil {
+			s.mu.Unlock()
+			return InteractionRecord{}, err
+		}
+	}
 	s.mu.Unlock()
-	// A failed write is not an error: the event is in the session, and a client that
-	// resumes gets it replayed, as from Discord.
-	_ = c.writeLocked(f)
-	c.wmu.Unlock()
+	for i, c := range to {
+		// A failed write is not an error: the event is in the session, and a
+		// client that resumes gets it replayed, as from Discord.
+		_ = c.write(frames[i])
+	}
 	return s.waitAnswered(ctx, st)
 }
 
@@ -393,4 +424,34 @@ func (s *Server) DropConnections() {
 	for _, c := range conns {
 		_ = c.ws.NetConn().Close()
 	}
+}
+
+// shardOf is the shard of a server among count: (guild_id >> 22) % count; DMs
+// (no server) are on shard 0.
+func shardOf(guildID string, count int) int {
+	if guildID == "" || count <= 1 {
+		return 0
+	}
+	id, err := strconv.ParseUint(guildID, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return int((id >> 22) % uint64(count))
+}
+
+// ReadyShards counts the ready gateway sessions per shard ([id, count]): more
+// than one on a shard means the bot connected it twice, and both connections
+// receive its interactions.
+func (s *Server) ReadyShards() map[[2]int]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[[2]int]int)
+	seen := map[*session]bool{}
+	for _, c := range s.readyConns() {
+		if !seen[c.sess] {
+			seen[c.sess] = true
+			out[c.sess.shard]++
+		}
+	}
+	return out
 }

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pmbot/pmbot/bot/discord/fakediscord"
+	"github.com/pmbot/pmbot/store/storetest"
+)
+
+// What a replica logs when it holds the Discord shard, and when another does.
+const (
+	logShardHeld    = "holding a Discord shard"
+	logShardWaiting = "another replica holds this Discord shard"
+	logRateShared   = "msg=\"replicas share the Discord bot's rate limit\""
+)
+
+// TestDiscordReplicasPostgres: two `pmbot run` (the real binary) on one
+// PostgreSQL schema with the same Discord bot. One connects the gateway's only
+// shard; the other does not (two connections on a shard would both receive,
+// and answer, every interaction), however long it runs. A command is answered
+// once. SIGKILLing the holder hands the shard to the other, which connects and
+// answers.
+func TestDiscordReplicasPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the real binary")
+	}
+	t.Parallel()
+	dsn := storetest.PostgresURL(t)
+	ctx := discordContext(t)
+	channels, chans := discordChannels(1)
+	fake := fakediscord.New(t, fakediscord.Options{Channels: chans, InteractionDeadline: time.Minute})
+	feed, err := filepath.Abs("../../testdata/postmortem/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := discordConfig(t, dir, []string{feed}, channels, nil, "")
+	var bots [2]*botProcess
+	for i := range bots {
+		bots[i] = startBot(t, discordEnv(fake), "--config", cfg, "--db", dsn, "run")
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("replica 0:\n%s\nreplica 1:\n%s", bots[0].logs(), bots[1].logs())
+		}
+	})
+	// Which replica holds what is a race: the shard and the poller lease may
+	// be held by different ones.
+	holder, other := whichLogged(ctx, t, bots, logShardHeld)
+	other.waitLog(ctx, logShardWaiting)
+	if err := fake.WaitReady(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	whichLogged(ctx, t, bots, "first poll") // the answers are about the feed
+	// Each posts at half the bot's global rate: Discord counts both together.
+	for _, b := range bots {
+		b.waitLog(ctx, logRateShared+" replicas=2")
+	}
+	// The other replica tries to take the shard every 3 s: give it two tries.
+	if err := other.waitLogCountOrTimeout(ctx, "connected to the Discord gateway", 1, 7*time.Second); err == nil {
+		t.Fatal("the replica without the shard's lease connected the gateway")
+	}
+	if diff := cmp.Diff(map[[2]int]int{{0, 1}: 1}, fake.ReadyShards()); diff != "" {
+		t.Errorf("gateway sessions per shard (-want +got):\n%s", diff)
+	}
+	ask := func() {
+		t.Helper()
+		rec, err := fake.SendInteraction(ctx, fakediscord.Interaction{Type: fakediscord.InteractionCommand, Name: "postmortem",
+			Options: subcommand("latest", "", nil, false)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Response == nil || rec.Response.Message == nil || !strings.Contains(discordText(*rec.Response.Message), "BGP") {
+			t.Fatalf("answer %s, want the latest episode", discordText(*rec.Response.Message))
+		}
+	}
+	ask()
+
+	holder.kill()
+	other.waitLog(ctx, logShardHeld)
+	other.waitLog(ctx, "connected to the Discord gateway")
+	// The dead replica's session is gone with its connection.
+	if err := fake.Wait(ctx, func() bool { return cmp.Equal(fake.ReadyShards(), map[[2]int]int{{0, 1}: 1}) }); err != nil {
+		t.Fatalf("gateway sessions per shard: %v", fake.ReadyShards())
+	}
+	ask()
+	other.waitLog(ctx, logRateShared+" replicas=1")
+	if v := fake.Violations(); len(v) != 0 {
+		t.Errorf("contract violations: %v", v)
+	}
+}
+
+// waitLogCountOrTimeout waits until the log holds substr n times, or for d: it
+// returns an error when d passed first. It is for what must not happen: a
+// second replica connecting while it has not got the lease.
+func (p *botProcess) waitLogCountOrTimeout(ctx context.Context, substr string, n int, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for strings.Count(p.logs(), substr) < n {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// whichLogged waits until one of two replicas logs substr, and returns it and
+// the other.
+func whichLogged(ctx context.Context, t *testing.T, bots [2]*botProcess, substr string) (logged, other *botProcess) {
+	t.Helper()
+	for {
+		for i, b := range bots {
+			if strings.Contains(b.logs(), substr) {
+				return b, bots[1-i]
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no replica logged %q", substr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
