@@ -403,6 +403,14 @@ func rebind(query string) string {
 	return b.String()
 }
 
+// isConflict reports whether PostgreSQL aborted a transaction for a conflict
+// with a concurrent one, which running it again resolves: a deadlock
+// (40P01) or a serialization failure (40001).
+func isConflict(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
 // classifyPostgres turns an error the admin can act on into one that names the
 // database (never its password) and says what to do: the server does not
 // answer or went away (ErrUnavailable), the login or the database is refused, a

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -450,8 +451,32 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// tx runs fn in a transaction, committing when it returns nil.
+// txAttempts bounds how many times tx runs a transaction that PostgreSQL
+// aborted for a conflict with another's (a deadlock, a serialization failure).
+const txAttempts = 4
+
+// tx runs fn in a transaction, committing when it returns nil. A transaction
+// aborted by a conflict with a concurrent one (replicas on PostgreSQL) is run
+// again from the start, a few times, after a short random pause: fn must set
+// what it returns afresh on each run.
 func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := d.txOnce(ctx, fn)
+		if err == nil || attempt == txAttempts || !isConflict(err) {
+			return err
+		}
+		d.logger.Debug("transaction aborted by a concurrent one; running it again", "attempt", attempt, "err", err)
+		pause := time.NewTimer(time.Duration(attempt) * time.Duration(5+mrand.IntN(20)) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			pause.Stop()
+			return err
+		case <-pause.C:
+		}
+	}
+}
+
+func (d *DB) txOnce(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
