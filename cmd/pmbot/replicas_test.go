@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pmbot/pmbot/bot/discord/fakediscord"
+	"github.com/pmbot/pmbot/bot/slack/fakeslack"
 	"github.com/pmbot/pmbot/store/storetest"
 )
 
@@ -127,5 +128,85 @@ func whichLogged(ctx context.Context, t *testing.T, bots [2]*botProcess, substr 
 			t.Fatalf("no replica logged %q", substr)
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// TestSlackReplicasPostgres: two `pmbot run` on one PostgreSQL schema with the
+// same Slack app each open a Socket Mode connection; Slack spreads the
+// commands over both, and every command is answered once, in time, whichever
+// replica gets it. Killing one leaves the other answering everything.
+func TestSlackReplicasPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the real binary")
+	}
+	t.Parallel()
+	dsn := storetest.PostgresURL(t)
+	ctx := slackContext(t)
+	channels, chans := slackChannels(1)
+	fake := fakeslack.New(t, fakeslack.Options{Channels: chans})
+	feed, err := filepath.Abs("../../testdata/postmortem/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := slackConfig(t, t.TempDir(), []string{feed}, channels, "")
+	var bots [2]*botProcess
+	for i := range bots {
+		bots[i] = startBot(t, slackEnv(fake), "--config", cfg, "--db", dsn, "run")
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("replica 0:\n%s\nreplica 1:\n%s", bots[0].logs(), bots[1].logs())
+		}
+	})
+	whichLogged(ctx, t, bots, "first poll")
+	for _, b := range bots {
+		b.waitLog(ctx, "Socket Mode connected")
+	}
+	if err := fake.Wait(ctx, func() bool { return fake.Connected() == 2 }); err != nil {
+		t.Fatalf("Socket Mode connections: %d, want 2", fake.Connected())
+	}
+	ask := func(n int) map[int64]int {
+		t.Helper()
+		by := make(map[int64]int) // commands answered per connection
+		for range n {
+			ack, err := fake.SendSlashCommand(ctx, fakeslack.SlashCommand{Command: "/postmortem", Text: "latest", ChannelID: channels[0]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ack.Late || ack.Dropped || len(ack.Problems) > 0 {
+				t.Errorf("acknowledged after %s (late %v, dropped %v, problems %v)", ack.Elapsed, ack.Late, ack.Dropped, ack.Problems)
+			}
+			reply := string(ack.Payload)
+			if reply == "" {
+				rs, err := fake.WaitResponses(ctx, ack.InvocationID, 1)
+				if err != nil {
+					t.Fatalf("no reply: %v", err)
+				}
+				reply = string(rs[0].Body)
+			}
+			if !strings.Contains(reply, "Incident BGP chez Facebook") {
+				t.Errorf("reply does not name the latest episode:\n%.300s", reply)
+			}
+			by[ack.Connection]++
+		}
+		return by
+	}
+	if by := ask(6); len(by) != 2 {
+		t.Errorf("commands per connection %v; want both replicas answering", by)
+	}
+	eph := len(fake.Ephemerals(channels[0]))
+	if eph != 6 {
+		t.Errorf("%d private answers shown, want 6 (one per command)", eph)
+	}
+
+	bots[0].kill()
+	if err := fake.Wait(ctx, func() bool { return fake.Connected() == 1 }); err != nil {
+		t.Fatalf("Socket Mode connections after the kill: %d, want 1", fake.Connected())
+	}
+	if by := ask(3); len(by) != 1 {
+		t.Errorf("commands per connection %v after the kill; want the one replica left", by)
+	}
+	if v := fake.Violations(); len(v) != 0 {
+		t.Errorf("contract violations: %v", v)
 	}
 }

@@ -270,6 +270,7 @@ type Server struct {
 	retryAfter  map[string]time.Time // rate-limit key → end of the announced wait
 	tickets     map[string]bool      // Socket Mode ticket → used
 	conns       []*socketConn
+	routed      int // envelopes routed: the round-robin's position
 	pending     map[string]*pendingEnvelope
 	acked       map[string]bool
 	invocations map[string]*invocation

@@ -47,6 +47,9 @@ type Ack struct {
 	// Problems are the contract violations found in this acknowledgement (they are
 	// also recorded as Violations).
 	Problems []string
+	// Connection identifies the Socket Mode connection the envelope went to:
+	// which replica answered.
+	Connection int64
 }
 
 // LateAcks returns the acknowledgements that came after the deadline.
@@ -95,6 +98,7 @@ type pendingEnvelope struct {
 	typ     string
 	accepts bool
 	sent    time.Time
+	conn    int64       // the connection it went to
 	inv     *invocation // nil for events
 	done    chan struct{}
 	ack     Ack
@@ -268,7 +272,7 @@ func (s *Server) handleAck(frame []byte) {
 	delete(s.pending, a.EnvelopeID)
 	s.acked[a.EnvelopeID] = true
 
-	ack := Ack{EnvelopeID: p.id, Type: p.typ, Elapsed: s.now().Sub(p.sent)}
+	ack := Ack{EnvelopeID: p.id, Type: p.typ, Elapsed: s.now().Sub(p.sent), Connection: p.conn}
 	if p.inv != nil {
 		ack.InvocationID, ack.ResponseURL, ack.TriggerID = p.inv.id, p.inv.responseURL, p.inv.triggerID
 	}
@@ -340,7 +344,7 @@ func (s *Server) deliver(ctx context.Context, typ string, payload any, accepts b
 			return Ack{}, fmt.Errorf("fakeslack: %s delivery: no Socket Mode connection: %w", typ, err)
 		}
 		s.mu.Lock()
-		p.sent = s.now()
+		p.sent, p.conn = s.now(), c.id
 		s.pending[id] = p
 		s.mu.Unlock()
 		if err := c.write(frame); err == nil {
@@ -365,16 +369,23 @@ func (s *Server) deliver(ctx context.Context, typ string, payload any, accepts b
 	}
 }
 
-// routableConn picks the newest connection not told to disconnect.
+// routableConn picks a connection not told to disconnect, in turn: like
+// Slack, which spreads an app's envelopes over its connections (one per
+// replica), so that each replica answers its share.
 func (s *Server) routableConn() *socketConn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := len(s.conns) - 1; i >= 0; i-- {
-		if !s.conns[i].draining {
-			return s.conns[i]
+	var live []*socketConn
+	for _, c := range s.conns {
+		if !c.draining {
+			live = append(live, c)
 		}
 	}
-	return nil
+	if len(live) == 0 {
+		return nil
+	}
+	s.routed++
+	return live[s.routed%len(live)]
 }
 
 func envelopeID(n int64) string {
