@@ -83,3 +83,51 @@ func TestTxRunsAgainAfterAConflict(t *testing.T) {
 		})
 	}
 }
+
+// Each PostgreSQL error an admin can act on becomes one line that names the
+// database (not its password), says what to do, and carries the sentinel the
+// bot acts on; any other error comes back as it is.
+func TestClassifyPostgres(t *testing.T) {
+	const label = "postgres://pmbot@db:5432/pmbot"
+	pg := func(code string) error { return &pgconn.PgError{Code: code, Message: "the server's words"} }
+	tests := []struct {
+		name string
+		err  error
+		kind error // nil: none
+		want string
+	}{
+		{"read-only", pg("25006"), ErrReadOnly, label + " is read-only for pmbot (the server's words); pmbot needs a user and a server that may write for this"},
+		{"disk full", pg("53100"), ErrDiskFull, "cannot write " + label + ": the database server's disk is full (the server's words); free space and start again"},
+		{"corrupt data", pg("XX001"), ErrDamaged, label + " is damaged (the server's words); restore a backup"},
+		{"corrupt index", pg("XX002"), ErrDamaged, label + " is damaged (the server's words); restore a backup"},
+		{"bad password", pg("28P01"), nil, "PostgreSQL refused the login to " + label + " (the server's words); check the user and password of the database URL"},
+		{"no such role", pg("28000"), nil, "PostgreSQL refused the login to " + label + " (the server's words); check the user and password of the database URL"},
+		{"no such database", pg("3D000"), nil, label + " does not exist on its server (the server's words); create it (createdb), or fix the database URL"},
+		{"no privilege", pg("42501"), nil, label + ": permission denied (the server's words); pmbot's user needs to own its schema, or be granted its tables"},
+		{"too many connections", pg("53300"), ErrUnavailable, "the PostgreSQL server of " + label + " is unavailable (the server's words); pmbot tries again"},
+		{"shutting down", pg("57P01"), ErrUnavailable, "the PostgreSQL server of " + label + " is unavailable (the server's words); pmbot tries again"},
+		{"connection exception", pg("08006"), ErrUnavailable, "the PostgreSQL server of " + label + " is unavailable (the server's words); pmbot tries again"},
+		{"a unique violation", pg("23505"), nil, ""},
+		{"a deadlock", pg("40P01"), nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := classifyPostgres(label, tt.err)
+			if tt.want == "" {
+				if got != tt.err {
+					t.Errorf("classifyPostgres = %v, want the error as it is", got)
+				}
+				return
+			}
+			if got.Error() != tt.want {
+				t.Errorf("classifyPostgres =\n  %s\nwant\n  %s", got, tt.want)
+			}
+			if tt.kind != nil && !errors.Is(got, tt.kind) {
+				t.Errorf("classifyPostgres = %v, not %v", got, tt.kind)
+			}
+			if !errors.Is(got, tt.err) {
+				t.Error("the server's error is not wrapped")
+			}
+		})
+	}
+}

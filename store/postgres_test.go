@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -401,4 +402,35 @@ func episodes(n int) []feeds.Episode {
 		})
 	}
 	return out
+}
+
+// A login the server refuses (no such role) and a database it does not have
+// are said in words, without the password, by Open and by ProbeDatabase
+// (check-config), on the real server.
+func TestPostgresLoginRefused(t *testing.T) {
+	t.Parallel()
+	base, err := url.Parse(storetest.PostgresBase(t))
+	if err != nil {
+		t.Skipf("PMBOT_TEST_POSTGRES_URL is not a URL: %v", err)
+	}
+	ctx := context.Background()
+	noRole := *base
+	noRole.User = url.UserPassword("pmbot_no_such_role", "hunter2")
+	noDB := *base
+	noDB.User = url.UserPassword(base.User.Username(), "hunter2")
+	noDB.Path = "/pmbot_no_such_database"
+	for _, tc := range []struct{ name, dsn, want string }{
+		{"no such role", noRole.String(), "PostgreSQL refused the login to"},
+		{"no such database", noDB.String(), "does not exist on its server"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := store.Open(ctx, tc.dsn, store.Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("Open = %v; want %q, without the password", err, tc.want)
+			}
+			if _, err := store.ProbeDatabase(ctx, tc.dsn); err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("ProbeDatabase = %v; want %q, without the password", err, tc.want)
+			}
+		})
+	}
 }

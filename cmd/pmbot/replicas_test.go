@@ -36,21 +36,8 @@ func TestDiscordReplicasPostgres(t *testing.T) {
 	ctx := discordContext(t)
 	channels, chans := discordChannels(1)
 	fake := fakediscord.New(t, fakediscord.Options{Channels: chans, InteractionDeadline: time.Minute})
-	feed, err := filepath.Abs("../../testdata/postmortem/feed.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cfg := discordConfig(t, dir, []string{feed}, channels, nil, "")
-	var bots [2]*botProcess
-	for i := range bots {
-		bots[i] = startBot(t, discordEnv(fake), "--config", cfg, "--db", dsn, "run")
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("replica 0:\n%s\nreplica 1:\n%s", bots[0].logs(), bots[1].logs())
-		}
-	})
+	cfg := discordConfig(t, t.TempDir(), []string{postMortemFeed(t)}, channels, nil, "")
+	bots := startReplicas(t, discordEnv(fake), cfg, dsn)
 	// Which replica holds what is a race: the shard and the poller lease may
 	// be held by different ones.
 	holder, other := whichLogged(ctx, t, bots, logShardHeld)
@@ -144,20 +131,8 @@ func TestSlackReplicasPostgres(t *testing.T) {
 	ctx := slackContext(t)
 	channels, chans := slackChannels(1)
 	fake := fakeslack.New(t, fakeslack.Options{Channels: chans})
-	feed, err := filepath.Abs("../../testdata/postmortem/feed.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := slackConfig(t, t.TempDir(), []string{feed}, channels, "")
-	var bots [2]*botProcess
-	for i := range bots {
-		bots[i] = startBot(t, slackEnv(fake), "--config", cfg, "--db", dsn, "run")
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("replica 0:\n%s\nreplica 1:\n%s", bots[0].logs(), bots[1].logs())
-		}
-	})
+	cfg := slackConfig(t, t.TempDir(), []string{postMortemFeed(t)}, channels, "")
+	bots := startReplicas(t, slackEnv(fake), cfg, dsn)
 	whichLogged(ctx, t, bots, "first poll")
 	for _, b := range bots {
 		b.waitLog(ctx, "Socket Mode connected")
@@ -209,4 +184,30 @@ func TestSlackReplicasPostgres(t *testing.T) {
 	if v := fake.Violations(); len(v) != 0 {
 		t.Errorf("contract violations: %v", v)
 	}
+}
+
+// postMortemFeed is the path of the Post Mortem fixture feed.
+func postMortemFeed(t *testing.T) string {
+	t.Helper()
+	feed, err := filepath.Abs("../../testdata/postmortem/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return feed
+}
+
+// startReplicas starts two `pmbot run` with the configuration on the database,
+// and logs what each logged when the test fails.
+func startReplicas(t *testing.T, env []string, cfg, dsn string) [2]*botProcess {
+	t.Helper()
+	var bots [2]*botProcess
+	for i := range bots {
+		bots[i] = startBot(t, env, "--config", cfg, "--db", dsn, "run")
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("replica 0:\n%s\nreplica 1:\n%s", bots[0].logs(), bots[1].logs())
+		}
+	})
+	return bots
 }
