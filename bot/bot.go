@@ -46,8 +46,26 @@ type Bot struct {
 	// LeaseRetry is how often a replica without the lease tries to take it
 	// (leaseRetry when zero).
 	LeaseRetry time.Duration
-	Logger     *slog.Logger
+	// Pruner, when set, deletes the sent deliveries older than Retention
+	// (DefaultRetention when zero), every pruneEvery, on the lease holder.
+	Pruner    Pruner
+	Retention time.Duration
+	Logger    *slog.Logger
 }
+
+// Pruner deletes sent deliveries (store.DB.PruneDeliveries), keeping what
+// exactly-once delivery needs.
+type Pruner interface {
+	PruneDeliveries(ctx context.Context, before time.Time) (int64, error)
+}
+
+// DefaultRetention is how long a sent delivery is kept: long enough for status
+// and for an operator to look into a week-old complaint, short enough that the
+// outbox does not grow with the years.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// pruneEvery is how often the lease holder prunes the outbox.
+const pruneEvery = 6 * time.Hour
 
 // LeaseName is the lease of the poller and the digest scheduler.
 const LeaseName = "poller"
@@ -106,6 +124,13 @@ func (b *Bot) lead(ctx context.Context, nudge func()) error {
 			}
 		}()
 	}
+	if b.Pruner != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.pruneLoop(ctx)
+		}()
+	}
 	pollErr = b.pollLoop(ctx, nudge)
 	wg.Wait()
 	return errors.Join(pollErr, digestErr)
@@ -119,6 +144,27 @@ func (b *Bot) leaseLoop(ctx context.Context, nudge func()) error {
 		Waiting: "another replica polls the feeds and schedules digests; this one answers commands and delivers, and takes over if that one stops",
 		Lost:    "lost the poller lease: polls and digests stopped here until it is taken again",
 	}.Run(ctx, func(ctx context.Context) error { return b.lead(ctx, nudge) })
+}
+
+// pruneLoop prunes the outbox at once, then every pruneEvery, until ctx ends.
+// A failure is logged and tried again at the next round: nothing waits on it.
+func (b *Bot) pruneLoop(ctx context.Context) {
+	keep := b.Retention
+	if keep <= 0 {
+		keep = DefaultRetention
+	}
+	for {
+		n, err := b.Pruner.PruneDeliveries(ctx, time.Now().Add(-keep))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			b.Logger.Warn("sent deliveries not pruned", "err", err)
+		case n > 0:
+			b.Logger.Info("sent deliveries pruned", "deleted", n, "older_than", keep.String())
+		}
+		if Sleep(ctx, pruneEvery) != nil {
+			return
+		}
+	}
 }
 
 func (b *Bot) pollLoop(ctx context.Context, nudge func()) error {

@@ -73,7 +73,16 @@ func (s *fakeScheduler) Run(ctx context.Context, wake func()) error {
 	return nil
 }
 
-// The poller and the digest scheduler run only while the bot holds the lease:
+// fakePruner reports each prune's cut.
+type fakePruner struct{ before chan time.Time }
+
+func (p *fakePruner) PruneDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	p.before <- before
+	return 0, nil
+}
+
+// The poller, the digest scheduler and the outbox's pruning run only while the
+// bot holds the lease:
 // without it nothing is polled, and the bot keeps asking; once granted both run;
 // when the lease is lost both stop at once and the bot asks again; at shutdown
 // the lease is released.
@@ -94,7 +103,9 @@ func TestLeaseGatesPollsAndDigests(t *testing.T) {
 	}
 	leaser := &fakeLeaser{changed: make(chan struct{}, 1)}
 	sched := &fakeScheduler{started: make(chan struct{}, 4), stopped: make(chan struct{}, 4)}
+	pruner := &fakePruner{before: make(chan time.Time, 4)}
 	b := &Bot{
+		Pruner:     pruner,
 		Poller: &Poller{Store: db, Fetcher: feeds.NewFetcher(feeds.FetcherOptions{Timeout: time.Minute}),
 			Sources: []FeedSource{{Name: "test", URL: srv.URL + "/feed.xml"}}, Interval: 15 * time.Minute, Logger: quietLogger()},
 		Dispatcher: &Dispatcher{Store: db, Logger: quietLogger()},
@@ -131,11 +142,21 @@ func TestLeaseGatesPollsAndDigests(t *testing.T) {
 	select {
 	case <-sched.started:
 		t.Fatal("the digest scheduler ran without the lease")
+	case <-pruner.before:
+		t.Fatal("the outbox was pruned without the lease")
 	default:
 	}
 
 	leaser.set(true)
 	wait(sched.started, "the digest scheduler to start")
+	select {
+	case before := <-pruner.before:
+		if d := time.Since(before) - DefaultRetention; d < 0 || d > time.Minute {
+			t.Errorf("pruned the deliveries sent before %s, want %s ago", before, DefaultRetention)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the outbox was not pruned with the lease")
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for hits() == 0 {
 		if time.Now().After(deadline) {

@@ -57,6 +57,7 @@ type Store interface {
 	Deliveries(ctx context.Context, status string) ([]Delivery, error)
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	Health(ctx context.Context) (OutboxHealth, error)
+	PruneDeliveries(ctx context.Context, before time.Time) (int64, error)
 	BacklogSettler
 
 	// Digests.

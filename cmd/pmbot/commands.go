@@ -136,7 +136,7 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 	}
 	defer a.Close()
 	a.log.Info("pmbot running", "database", a.cfg.RedactedDatabase(), "feeds", len(a.cfg.Feeds), "poll_interval", a.cfg.PollInterval.String())
-	b := &bot.Bot{Poller: a.poller, Dispatcher: a.dispatcher, Digests: a.digester, NextDue: a.db.NextDue, Logger: a.log}
+	b := &bot.Bot{Poller: a.poller, Dispatcher: a.dispatcher, Digests: a.digester, NextDue: a.db.NextDue, Pruner: a.db, Logger: a.log}
 	if l, ok := a.db.(store.Leaser); ok {
 		// Replicas on one PostgreSQL database: one at a time polls and schedules
 		// digests; all of them answer commands and deliver. On SQLite the lease is

@@ -70,6 +70,7 @@ func Run(t *testing.T, open Opener) {
 		{"Subscriptions/SyncConfig", testSyncConfigSubscriptions},
 		{"Subscriptions/WithDigest", testSubscriptionsWithDigest},
 		{"Digests/Enqueue", testEnqueueDigest},
+		{"Retention", testRetention},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
