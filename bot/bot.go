@@ -46,6 +46,10 @@ type Bot struct {
 	// LeaseRetry is how often a replica without the lease tries to take it
 	// (leaseRetry when zero).
 	LeaseRetry time.Duration
+	// DispatchCheck, when set, bounds the wait between two looks at the
+	// outbox: replicas must find the deliveries another one's poll queued,
+	// which wakes only its own dispatcher.
+	DispatchCheck time.Duration
 	// Pruner, when set, deletes the sent deliveries older than Retention
 	// (DefaultRetention when zero), every pruneEvery, on the lease holder.
 	Pruner    Pruner
@@ -198,7 +202,11 @@ func (b *Bot) dispatchLoop(ctx context.Context, wake <-chan struct{}) error {
 			}
 			b.Logger.Error("dispatch failed", "err", err)
 		}
-		next := time.Now().Add(maxSleep)
+		wait := maxSleep
+		if b.DispatchCheck > 0 {
+			wait = min(wait, b.DispatchCheck)
+		}
+		next := time.Now().Add(wait)
 		if b.NextDue != nil {
 			if at, ok, err := b.NextDue(ctx); err == nil && ok && at.Before(next) {
 				next = at

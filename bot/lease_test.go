@@ -105,7 +105,7 @@ func TestLeaseGatesPollsAndDigests(t *testing.T) {
 	sched := &fakeScheduler{started: make(chan struct{}, 4), stopped: make(chan struct{}, 4)}
 	pruner := &fakePruner{before: make(chan time.Time, 4)}
 	b := &Bot{
-		Pruner:     pruner,
+		Pruner: pruner,
 		Poller: &Poller{Store: db, Fetcher: feeds.NewFetcher(feeds.FetcherOptions{Timeout: time.Minute}),
 			Sources: []FeedSource{{Name: "test", URL: srv.URL + "/feed.xml"}}, Interval: 15 * time.Minute, Logger: quietLogger()},
 		Dispatcher: &Dispatcher{Store: db, Logger: quietLogger()},

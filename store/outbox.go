@@ -273,12 +273,30 @@ type OutboxHealth struct {
 // Health counts pending, dead and expired deliveries, for the status command.
 func (d *DB) Health(ctx context.Context) (OutboxHealth, error) {
 	var h OutboxHealth
-	err := d.db.QueryRowContext(ctx, `SELECT
-		COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN status = 'expired' THEN 1 ELSE 0 END), 0)
-		FROM deliveries`).Scan(&h.Pending, &h.Dead, &h.Expired)
+	// Only the statuses counted are read, through the (status, due_at, id)
+	// index: the sent deliveries, nearly all of the table, are not.
+	rows, err := d.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM deliveries
+		WHERE status IN ('pending', 'dead', 'expired') GROUP BY status`)
 	if err != nil {
+		return OutboxHealth{}, fmt.Errorf("store: outbox health: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status string
+		var n int
+		if err := rows.Scan(&status, &n); err != nil {
+			return OutboxHealth{}, fmt.Errorf("store: outbox health: %w", err)
+		}
+		switch status {
+		case StatusPending:
+			h.Pending = n
+		case StatusDead:
+			h.Dead = n
+		case StatusExpired:
+			h.Expired = n
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return OutboxHealth{}, fmt.Errorf("store: outbox health: %w", err)
 	}
 	if h.Dead > 0 {

@@ -62,6 +62,10 @@ const pgConnectTimeout = 10 * time.Second
 const pgMaxConns = 8
 
 // isPostgres says whether a --db value is a PostgreSQL URL.
+// IsPostgres reports whether db names a PostgreSQL database (a postgres:// or
+// postgresql:// URL) rather than a SQLite file.
+func IsPostgres(db string) bool { return isPostgres(db) }
+
 func isPostgres(db string) bool {
 	scheme, _, ok := strings.Cut(db, "://")
 	return ok && (strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"))

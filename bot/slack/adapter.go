@@ -92,6 +92,11 @@ func New(opts Options) *Adapter {
 	return a
 }
 
+// ShareRate makes this process keep to 1/replicas of the workspace's posting
+// rate (Options.WorkspaceGap): Slack counts the posts of every replica of the
+// app together. It is called again when the number changes.
+func (a *Adapter) ShareRate(replicas int) { a.limits.setShare(replicas) }
+
 func (a *Adapter) apiOptions(more ...slackapi.Option) []slackapi.Option {
 	opts := []slackapi.Option{slackapi.OptionHTTPClient(a.http)}
 	if a.opts.APIURL != "" {

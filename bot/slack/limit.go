@@ -16,8 +16,11 @@ type limiter struct {
 	// channel, and between any two posts.
 	channelGap, workspaceGap time.Duration
 
-	mu   sync.Mutex
-	next map[string]time.Time // earliest next post, per channel
+	mu sync.Mutex
+	// share multiplies workspaceGap: replicas posting as one app divide the
+	// workspace's rate, which Slack counts over all of them.
+	share int
+	next  map[string]time.Time // earliest next post, per channel
 	// booked are the slots given out that are not long past, in order: a slot
 	// waited for in one channel must not hold back the others, so the
 	// workspace's spacing is kept between slots, not after the latest one.
@@ -27,7 +30,14 @@ type limiter struct {
 }
 
 func newLimiter(now func() time.Time, channelGap, workspaceGap time.Duration) *limiter {
-	return &limiter{now: now, channelGap: channelGap, workspaceGap: workspaceGap, next: make(map[string]time.Time)}
+	return &limiter{now: now, channelGap: channelGap, workspaceGap: workspaceGap, share: 1, next: make(map[string]time.Time)}
+}
+
+// setShare makes this process keep to 1/replicas of the workspace's rate.
+func (l *limiter) setShare(replicas int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.share = max(replicas, 1)
 }
 
 // reserve books the next slot to post to channel and returns how long to wait
@@ -37,8 +47,9 @@ func (l *limiter) reserve(channel string, maxWait time.Duration) (wait time.Dura
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	gap := l.workspaceGap * time.Duration(l.share)
 	// Slots older than a gap constrain nothing any more.
-	l.booked = slices.DeleteFunc(l.booked, func(t time.Time) bool { return !t.After(now.Add(-l.workspaceGap)) })
+	l.booked = slices.DeleteFunc(l.booked, func(t time.Time) bool { return !t.After(now.Add(-gap)) })
 	for ch, t := range l.next {
 		if !t.After(now) {
 			delete(l.next, ch)
@@ -55,14 +66,14 @@ func (l *limiter) reserve(channel string, maxWait time.Duration) (wait time.Dura
 	// booked slots are in order, and slot only moves forward.
 	at := len(l.booked)
 	for i, b := range l.booked {
-		if !b.Add(l.workspaceGap).After(slot) {
+		if !b.Add(gap).After(slot) {
 			continue // well before
 		}
-		if !slot.Add(l.workspaceGap).After(b) {
+		if !slot.Add(gap).After(b) {
 			at = i // fits before b
 			break
 		}
-		slot = b.Add(l.workspaceGap)
+		slot = b.Add(gap)
 	}
 	wait = slot.Sub(now)
 	if wait > maxWait {

@@ -132,3 +132,18 @@ func TestLimiterPause(t *testing.T) {
 		t.Errorf("wait after the pause = %v, want 0", got[0])
 	}
 }
+
+// Replicas share the workspace's rate: with a share of 3, posts to different
+// channels are three gaps apart; back alone, one gap.
+func TestLimiterShare(t *testing.T) {
+	l, clk := newTestLimiter()
+	l.setShare(3)
+	if got := reserveAll(t, l, "C1", "C2", "C3"); !equalWaits(got, []time.Duration{0, 300 * time.Millisecond, 600 * time.Millisecond}) {
+		t.Errorf("a third of the rate: waits = %v, want [0 300ms 600ms]", got)
+	}
+	clk.advance(time.Hour)
+	l.setShare(0) // as 1
+	if got := reserveAll(t, l, "C1", "C2", "C3"); !equalWaits(got, []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond}) {
+		t.Errorf("the whole rate again: waits = %v", got)
+	}
+}

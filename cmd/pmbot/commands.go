@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/feeds"
@@ -143,12 +144,17 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 		// always held (one process per file).
 		b.Leaser = l
 	}
+	if store.IsPostgres(a.cfg.Database) {
+		// Another replica's poll may queue deliveries: look every second
+		// rather than wait for this one's next wake-up.
+		b.DispatchCheck = time.Second
+	}
 	var wg sync.WaitGroup
 	wg.Add(4)
 	shared := make(chan struct{})
 	go func() {
 		defer wg.Done()
-		a.shareDiscordRate(ctx, func() { close(shared) })
+		a.shareRates(ctx, func() { close(shared) })
 	}()
 	select {
 	case <-shared:

@@ -69,17 +69,18 @@ type replicaCounter interface {
 }
 
 // replicaCheck is how often a replica counts the others: a replica that starts
-// or stops changes each one's share of Discord's global limit within it.
+// or stops changes each one's share of the platforms' rate limits within it.
 const replicaCheck = 2 * time.Second
 
-// shareDiscordRate counts this process among the replicas on the database and
-// keeps the Discord adapter to its share of the bot's global rate limit, which
-// Discord counts over every replica, until ctx ends. It returns at once
-// without Discord. start is called once the first count is made, so that no
-// post goes out on a share not yet known.
-func (a *app) shareDiscordRate(ctx context.Context, start func()) {
+// shareRates counts this process among the replicas on the database and keeps
+// the Slack and Discord adapters to their share of the limits the platforms
+// count over every replica of the bot (Discord's requests a second for the bot,
+// Slack's posts a minute in the workspace), until ctx ends. start is called
+// once the first count is made, so that no post goes out on a share not yet
+// known; without a platform, at once.
+func (a *app) shareRates(ctx context.Context, start func()) {
 	r, ok := a.db.(replicaCounter)
-	if a.discord == nil || !ok {
+	if (a.discord == nil && a.slack == nil) || !ok {
 		start()
 		return
 	}
@@ -105,9 +106,14 @@ func (a *app) shareDiscordRate(ctx context.Context, start func()) {
 			}
 		}
 		if n, err := r.Replicas(ctx); err == nil && n != last {
-			a.discord.ShareGlobalRate(n)
+			if a.discord != nil {
+				a.discord.ShareGlobalRate(n)
+			}
+			if a.slack != nil {
+				a.slack.ShareRate(n)
+			}
 			if n > 1 || last > 1 {
-				a.log.Info("replicas share the Discord bot's rate limit", "replicas", n)
+				a.log.Info("replicas share the platforms' rate limits", "replicas", n)
 			}
 			last = n
 		}

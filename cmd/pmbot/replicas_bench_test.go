@@ -47,7 +47,7 @@ const replicaServers = 100
 // global limit, 50 requests a second, counts the bot's requests from every
 // replica together; the fake enforces it, 5 messages per 5 s per channel, and
 // no per-server limit (Discord publishes none for Create Message). Replicas
-// divide the global rate among themselves (shareDiscordRate): they cannot
+// divide the global rate among themselves (shareRates): they cannot
 // beat channels/50 s, and must not draw global 429s trying.
 //
 // Slack: the bot is one app installed in one workspace (one bot token), so the

@@ -18,7 +18,7 @@ import (
 const (
 	logShardHeld    = "holding a Discord shard"
 	logShardWaiting = "another replica holds this Discord shard"
-	logRateShared   = "msg=\"replicas share the Discord bot's rate limit\""
+	logRateShared   = "msg=\"replicas share the platforms' rate limits\""
 )
 
 // TestDiscordReplicasPostgres: two `pmbot run` (the real binary) on one
