@@ -483,16 +483,23 @@ func checkOutbox(t testing.TB, dbPath string, byKey map[string]posted) {
 		t.Errorf("the outbox holds %d deliveries; %d distinct keys were posted", len(dls), len(byKey))
 	}
 	for _, d := range dls {
-		key := bot.DeliveryKey(d.ID)
-		p, ok := byKey[key]
-		switch {
-		case d.Status != store.StatusSent:
-			t.Errorf("delivery %s to %s is %s (%s), want sent", key, d.Subscription.Channel, d.Status, d.LastError)
-		case !ok:
-			t.Errorf("delivery %s to %s is recorded as sent (%s) but no message carries its key", key, d.Subscription.Channel, d.MessageID)
-		case p.channel != d.Subscription.Channel || p.id != d.MessageID:
-			t.Errorf("delivery %s recorded as %s in %s; its message is %s in %s", key, d.MessageID, d.Subscription.Channel, p.id, p.channel)
-		}
+		checkRecorded(t, d, byKey)
+	}
+}
+
+// checkRecorded checks that a delivery was recorded as sent, with the id of
+// the one message that carries its key.
+func checkRecorded(t testing.TB, d store.Delivery, byKey map[string]posted) {
+	t.Helper()
+	key := bot.DeliveryKey(d.ID)
+	p, ok := byKey[key]
+	switch {
+	case d.Status != store.StatusSent:
+		t.Errorf("delivery %s to %s is %s (%s), want sent", key, d.Subscription.Channel, d.Status, d.LastError)
+	case !ok:
+		t.Errorf("delivery %s to %s is recorded as sent (%s) but no message carries its key", key, d.Subscription.Channel, d.MessageID)
+	case p.channel != d.Subscription.Channel || p.id != d.MessageID:
+		t.Errorf("delivery %s recorded as %s in %s; its message is %s in %s", key, d.MessageID, d.Subscription.Channel, p.id, p.channel)
 	}
 }
 

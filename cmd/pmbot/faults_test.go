@@ -44,9 +44,10 @@ import (
 // platform back) to the last expected message is measured.
 //
 // The moments are drawn from a seed, printed, so that a failed trial runs
-// again with -faults.seed and its name:
+// again with -faults.seed, its name and enough trials to reach it (a failed
+// trial's log prints the command):
 //
-//	go test ./cmd/pmbot -run 'Faults/sigkill/postgres/slack/3$' -faults.seed N
+//	go test ./cmd/pmbot -run 'Faults/sigkill/postgres/slack/3$' -faults.seed N -faults.trials 4
 //
 // The short form (the default, skipped with -short) runs one or two trials per
 // cell, next to the package's other tests; -faults.long runs 100 SIGKILL trials
@@ -194,7 +195,7 @@ func TestFaults(t *testing.T) {
 	if seed == 0 {
 		seed = rand.Uint64()
 	}
-	t.Logf("fault injection: seed %d (replay a trial with -faults.seed %d -run 'Faults/<its name>$')", seed, seed)
+	t.Logf("fault injection: seed %d (replay a trial with -faults.seed %d -run 'Faults/<its name>$' -faults.trials <its number + 1>)", seed, seed)
 	start := time.Now()
 
 	cells := faultCells()
@@ -228,7 +229,7 @@ func TestFaults(t *testing.T) {
 				tr := &faultTrial{
 					rng:      rand.New(rand.NewPCG(seed, h.Sum64()+uint64(i))),
 					platform: c.platform,
-					replay:   fmt.Sprintf("-faults.seed %d -run 'Faults/%s$'", seed, name),
+					replay:   fmt.Sprintf("go test ./cmd/pmbot -run 'Faults/%s$' -faults.seed %d -faults.trials %d", name, seed, i+1),
 				}
 				ran := false // not when -run leaves it out
 				ok := t.Run(name, func(t *testing.T) {
@@ -1417,15 +1418,7 @@ func checkPausedOutbox(t *testing.T, dbPath string, byKey map[string]posted, pla
 			continue
 		}
 		live++
-		p, ok := byKey[key]
-		switch {
-		case d.Status != store.StatusSent:
-			t.Errorf("delivery %s to %s is %s (%s), want sent", key, d.Subscription.Channel, d.Status, d.LastError)
-		case !ok:
-			t.Errorf("delivery %s to %s is recorded as sent (%s) but no message carries its key", key, d.Subscription.Channel, d.MessageID)
-		case p.channel != d.Subscription.Channel || p.id != d.MessageID:
-			t.Errorf("delivery %s recorded as %s in %s; its message is %s in %s", key, d.MessageID, d.Subscription.Channel, p.id, p.channel)
-		}
+		checkRecorded(t, d, byKey)
 	}
 	if live != len(byKey) {
 		t.Errorf("the outbox holds %d deliveries to the channels left; %d distinct keys were posted there", live, len(byKey))
