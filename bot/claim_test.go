@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,4 +92,156 @@ func TestLostClaimIsLoggedAndLeft(t *testing.T) {
 			}
 		})
 	}
+}
+
+// batchHarness is a harness whose channels C1…Cn each have one announcement due.
+func batchHarness(t *testing.T, n int) *harness {
+	t.Helper()
+	ctx := context.Background()
+	h := newHarness(t)
+	f, err := h.db.FeedByName(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 2; i <= n; i++ {
+		if _, err := h.db.EnsureSubscription(ctx, store.Subscription{Platform: "fake", Channel: fmt.Sprintf("C%d", i), FeedID: f.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.srv.set(http.StatusOK, rss(1, 1, ""), nil)
+	h.poll(t)
+	h.srv.set(http.StatusOK, rss(1, 2, ""), nil)
+	h.poll(t)
+	return h
+}
+
+// hookPoster posts, and runs first before its first post.
+type hookPoster struct {
+	mu    sync.Mutex
+	first func()
+	posts []string
+}
+
+func (p *hookPoster) Post(_ context.Context, d Delivery, _ Message) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.first != nil {
+		p.first()
+		p.first = nil
+	}
+	p.posts = append(p.posts, d.Channel)
+	return "m-" + d.Channel, nil
+}
+
+// failingRelease is a store that cannot give claims back while fail is set,
+// and counts the claims that took deliveries.
+type failingRelease struct {
+	*store.DB
+	fail    atomic.Bool
+	batches atomic.Int32
+}
+
+func (s *failingRelease) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error) {
+	dls, err := s.DB.ClaimDue(ctx, limit, lease)
+	if len(dls) > 0 {
+		s.batches.Add(1)
+	}
+	return dls, err
+}
+
+func (s *failingRelease) ReleaseClaims(ctx context.Context, claims []store.Claim) error {
+	if s.fail.Load() {
+		return errors.New("store: the database server is unavailable")
+	}
+	return s.DB.ReleaseClaims(ctx, claims)
+}
+
+// outbox is each delivery's channel, status, attempts and doubt.
+func outbox(t *testing.T, db *store.DB) []string {
+	t.Helper()
+	dls, err := db.Deliveries(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, dl := range dls {
+		out = append(out, fmt.Sprintf("%s %s attempts=%d doubt=%v", dl.Subscription.Channel, dl.Status, dl.Attempts, dl.InDoubt))
+	}
+	return out
+}
+
+// A run that ends early gives back what it claimed and did not attempt, so that
+// another replica posts it now instead of when the lease ends; what the store
+// could not take back then (it was down) the next run gives back. A batch that
+// takes too long to post is given back and claimed again, so that no post starts
+// after its lease could have ended.
+func TestUnattemptedClaimsAreGivenBack(t *testing.T) {
+	tests := []struct {
+		name string
+		// first runs before the first post; it may stop the run (cancel) or
+		// make the store fail.
+		first func(h *harness, st *failingRelease, cancel func())
+		// runs is how many runs it takes to post everything.
+		runs int
+	}{
+		{"a stop", func(_ *harness, _ *failingRelease, cancel func()) { cancel() }, 2},
+		{"a stop while the store is down", func(_ *harness, st *failingRelease, cancel func()) { st.fail.Store(true); cancel() }, 2},
+		{"a slow batch", func(h *harness, _ *failingRelease, _ func()) { h.clock.Add(postWindow) }, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := batchHarness(t, 5)
+			st := &failingRelease{DB: h.db}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			p := &hookPoster{first: func() { tt.first(h, st, cancel) }}
+			d := &Dispatcher{Store: st, Posters: map[string]Poster{"fake": p}, Logger: quietLogger(), Now: h.clock.Now}
+			d.DispatchDue(ctx)
+			if tt.runs > 1 {
+				// The other replica (same store) finds the rest due at once,
+				// unless the store could not take the claims back.
+				other, err := h.db.ClaimDue(context.Background(), 10, claimLease)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := 4
+				if st.fail.Load() {
+					want = 0
+				}
+				if len(other) != want {
+					t.Fatalf("another dispatcher claims %d deliveries after the stop, want %d", len(other), want)
+				}
+				if err := h.db.ReleaseClaims(context.Background(), claimsOf(other)); err != nil {
+					t.Fatal(err)
+				}
+				st.fail.Store(false)
+				if _, err := d.DispatchDue(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Each case claims twice: the first post, then the rest.
+			if n := st.batches.Load(); n != 2 {
+				t.Errorf("the dispatcher claimed %d batches, want 2", n)
+			}
+			want := []string{"C1", "C2", "C3", "C4", "C5"}
+			if diff := cmp.Diff(want, p.posts); diff != "" {
+				t.Errorf("posts (-want +got):\n%s", diff)
+			}
+			var rows []string
+			for _, c := range want {
+				rows = append(rows, c+" sent attempts=1 doubt=false")
+			}
+			if diff := cmp.Diff(rows, outbox(t, h.db)); diff != "" {
+				t.Errorf("outbox (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func claimsOf(dls []store.Delivery) []store.Claim {
+	out := make([]store.Claim, len(dls))
+	for i, dl := range dls {
+		out[i] = dl.Claim()
+	}
+	return out
 }

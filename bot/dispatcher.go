@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pmbot/pmbot/feeds"
@@ -76,6 +77,7 @@ type OutboxStore interface {
 	MarkSent(ctx context.Context, c store.Claim, messageID string) error
 	MarkRetry(ctx context.Context, c store.Claim, reason string, at time.Time, mayHavePosted bool) error
 	MarkDead(ctx context.Context, c store.Claim, reason string) error
+	ReleaseClaims(ctx context.Context, claims []store.Claim) error
 	PauseSubscription(ctx context.Context, id int64, reason string) error
 	// The backlog is settled through store.SettleBacklog.
 	store.BacklogSettler
@@ -99,6 +101,18 @@ type Dispatcher struct {
 	// CommandPrefix is the slash command that messages' buttons run
 	// ("/postmortem").
 	CommandPrefix string
+
+	// mu guards held.
+	mu sync.Mutex
+	// held is the claims a run could not give back (the store failed): given
+	// back by the next run, rather than left locked until their lease ends.
+	held []heldClaim
+}
+
+// heldClaim is a claim on a delivery that was not attempted, and when its lease ends.
+type heldClaim struct {
+	claim store.Claim
+	until time.Time
 }
 
 // The defaults of FloodLimit and MaxAge, the same as the configuration's.
@@ -125,6 +139,12 @@ const (
 	postTimeout = claimLease / 2
 	// stopGrace is how long a stopping bot waits for the post under way.
 	stopGrace = 10 * time.Second
+	// postWindow is how long after its claim a batch may start a post: the post,
+	// and its grace at a stop, then end within the lease. The rest of a batch
+	// that took longer is given back and claimed again, with a fresh lease.
+	postWindow = claimLease - postTimeout - stopGrace
+	// releaseTimeout bounds giving claims back, which a stopping bot also does.
+	releaseTimeout = 5 * time.Second
 	// floodPause is how long a channel that got FloodLimit announcements in one run
 	// waits for more: long enough to read as a separate burst, and for the next
 	// run to sum the rest up.
@@ -237,7 +257,16 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 	// Subscriptions paused in this run, with why.
 	paused := make(map[int64]string)
 	limit := d.floodLimit()
+	d.releaseHeld(ctx)
+	// rest is what the batch claimed and this run has not attempted yet: given
+	// back when the run ends early (a stop, a store failure), so that another
+	// replica posts it now rather than when the lease ends.
+	var rest []store.Delivery
+	defer func() { d.release(ctx, rest) }()
 	for {
+		d.release(ctx, rest)
+		rest = nil
+		claimed := d.now()
 		batch, err := d.Store.ClaimDue(ctx, claimBatch, claimLease)
 		if err != nil {
 			return sent, fmt.Errorf("bot: dispatch: %w", err)
@@ -245,7 +274,13 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 		if len(batch) == 0 {
 			return sent, nil
 		}
-		for _, dl := range batch {
+		rest = batch
+		for len(rest) > 0 && d.now().Sub(claimed) < postWindow {
+			if err := ctx.Err(); err != nil {
+				return sent, err
+			}
+			dl := rest[0]
+			rest = rest[1:]
 			key := dl.Subscription.Platform + "\x00" + dl.Subscription.Channel
 			if reason, ok := paused[dl.Subscription.ID]; ok {
 				// Claimed in the same batch as the post that paused its subscription.
@@ -291,6 +326,56 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) ([]Sent, error) {
 			}
 		}
 	}
+}
+
+// release gives back the claims of deliveries a run claimed but did not attempt.
+// What the store cannot take back now (it is down) is given back by the next run.
+func (d *Dispatcher) release(ctx context.Context, dls []store.Delivery) {
+	if len(dls) == 0 {
+		return
+	}
+	claims := make([]store.Claim, len(dls))
+	for i, dl := range dls {
+		claims[i] = dl.Claim()
+	}
+	// Given back even when the bot is stopping: that is when it matters.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if err := d.Store.ReleaseClaims(rctx, claims); err != nil {
+		d.Logger.Warn("cannot give back claimed deliveries; they wait for their lease to end", "deliveries", len(claims), "err", err)
+		until := d.now().Add(claimLease)
+		d.mu.Lock()
+		for _, c := range claims {
+			d.held = append(d.held, heldClaim{claim: c, until: until})
+		}
+		d.mu.Unlock()
+	}
+}
+
+// releaseHeld gives back the claims an earlier run could not, while their
+// lease lasts.
+func (d *Dispatcher) releaseHeld(ctx context.Context) {
+	d.mu.Lock()
+	held := d.held
+	d.held = nil
+	d.mu.Unlock()
+	var claims []store.Claim
+	now := d.now()
+	for _, h := range held {
+		if now.Before(h.until) {
+			claims = append(claims, h.claim)
+		}
+	}
+	if len(claims) == 0 {
+		return
+	}
+	if err := d.Store.ReleaseClaims(ctx, claims); err != nil {
+		d.mu.Lock()
+		d.held = append(d.held, held...)
+		d.mu.Unlock()
+		return
+	}
+	d.Logger.Info("gave back deliveries claimed before the database failed", "deliveries", len(claims))
 }
 
 // deliver posts one delivery. It returns what was sent, or when the delivery will be

@@ -54,6 +54,7 @@ type Store interface {
 	MarkSent(ctx context.Context, c Claim, messageID string) error
 	MarkRetry(ctx context.Context, c Claim, reason string, at time.Time, mayHavePosted bool) error
 	MarkDead(ctx context.Context, c Claim, reason string) error
+	ReleaseClaims(ctx context.Context, claims []Claim) error
 	Deliveries(ctx context.Context, status string) ([]Delivery, error)
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	Health(ctx context.Context) (OutboxHealth, error)

@@ -192,6 +192,33 @@ func (d *DB) mark(ctx context.Context, c Claim, what, set string, args ...any) e
 	return nil
 }
 
+// ReleaseClaims gives back claims whose deliveries were not attempted (the
+// dispatcher stopped, or its lease grew too short for one more post): they are
+// due again at once, for any dispatcher, and the claim is not counted as an
+// attempt. A claim no longer held (its lease ran out and another dispatcher took
+// it) is left alone; it is not an error, since the other holds it now.
+func (d *DB) ReleaseClaims(ctx context.Context, claims []Claim) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		for _, c := range claims {
+			if c.Token == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET claimed_until = 0, claim_token = '', attempts = attempts - 1
+				WHERE id = ? AND claim_token = ? AND status = 'pending'`, c.ID, c.Token); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: release %d claims: %w", len(claims), err)
+	}
+	return nil
+}
+
 // MarkSent records that a claimed delivery was posted, with the platform's
 // message id; ErrClaimLost when the claim is no longer c's.
 func (d *DB) MarkSent(ctx context.Context, c Claim, messageID string) error {

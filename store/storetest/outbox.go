@@ -105,6 +105,52 @@ func testOutbox(t *testing.T, open Opener) {
 	}
 }
 
+// Released claims are due again at once, not counted as attempts nor in doubt;
+// a claim another dispatcher took since is left alone.
+func testReleaseClaims(t *testing.T, open Opener) {
+	e, f := outboxEnv(t, open, "c0", "c1", "c2")
+	e.poll(f.ID, feedOf("a", 1, 2))
+	first := e.claim(10, time.Minute)
+	if len(first) != 3 {
+		t.Fatalf("ClaimDue = %d deliveries, want 3", len(first))
+	}
+	if err := e.st.ReleaseClaims(e.ctx, nil); err != nil {
+		t.Fatalf("ReleaseClaims(nil): %v", err)
+	}
+	// c0 is attempted (its claim stays), c1 and c2 are given back.
+	if err := e.st.ReleaseClaims(e.ctx, []store.Claim{first[1].Claim(), first[2].Claim()}); err != nil {
+		t.Fatalf("ReleaseClaims: %v", err)
+	}
+	again := e.claim(10, time.Minute)
+	var got []string
+	for _, dl := range again {
+		got = append(got, fmt.Sprintf("%s attempt %d doubt %v", dl.Subscription.Channel, dl.Attempts, dl.InDoubt))
+	}
+	if diff := cmp.Diff([]string{"c1 attempt 1 doubt false", "c2 attempt 1 doubt false"}, got); diff != "" {
+		t.Errorf("claimed after the release (-want +got):\n%s", diff)
+	}
+	// The first claims are stale now: releasing them again changes nothing, and
+	// the new holder can still record its outcome.
+	if err := e.st.ReleaseClaims(e.ctx, []store.Claim{first[1].Claim(), first[2].Claim(), {ID: first[0].ID}}); err != nil {
+		t.Fatalf("ReleaseClaims of claims no longer held: %v", err)
+	}
+	if got := e.claim(10, time.Minute); len(got) != 0 {
+		t.Errorf("ClaimDue after releasing stale claims = %d deliveries, want 0", len(got))
+	}
+	for _, dl := range append(again, first[0]) {
+		if err := e.st.MarkSent(e.ctx, dl.Claim(), "m"); err != nil {
+			t.Errorf("MarkSent(%s): %v", dl.Subscription.Channel, err)
+		}
+	}
+	// A delivery already recorded is not made pending again.
+	if err := e.st.ReleaseClaims(e.ctx, []store.Claim{first[0].Claim()}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{store.StatusSent, store.StatusSent, store.StatusSent}, e.statuses()); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
 // ClaimDue takes at most its limit, oldest due first, and the next call the rest.
 func testClaimBatches(t *testing.T, open Opener) {
 	e, f := outboxEnv(t, open, "c0", "c1", "c2")

@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"Outbox/Lifecycle", testOutbox},
 		{"Outbox/ClaimBatches", testClaimBatches},
 		{"Outbox/ClaimTokens", testClaimTokens},
+		{"Outbox/ReleaseClaims", testReleaseClaims},
 		{"Outbox/ConcurrentClaims", testConcurrentClaims},
 		{"Outbox/InDoubt", testInDoubt},
 		{"Outbox/Pause", testPause},
