@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/pmbot/pmbot/bot"
+	"github.com/pmbot/pmbot/config"
 	"github.com/pmbot/pmbot/feeds"
 	"github.com/pmbot/pmbot/store"
 )
@@ -115,9 +117,19 @@ func describeDatabase(info store.DatabaseInfo) string {
 
 // openApp loads the configuration and wires the bot for a command.
 func openApp(ctx context.Context, c cli, out, stderr io.Writer, env []string, n needs) (*app, error) {
-	cfg, err := loadConfig(c, env)
+	cfg, log, err := configure(c, stderr, env, n)
 	if err != nil {
 		return nil, err
+	}
+	return newApp(ctx, cfg, log, out, stderr, env, n)
+}
+
+// configure loads the configuration and makes the logger, which says what in the
+// configuration deserves a warning.
+func configure(c cli, stderr io.Writer, env []string, n needs) (config.Config, *slog.Logger, error) {
+	cfg, err := loadConfig(c, env)
+	if err != nil {
+		return cfg, nil, err
 	}
 	if n.quiet && c.logLevel == "" {
 		// One-shot commands report what went wrong in one line of their own.
@@ -127,12 +139,44 @@ func openApp(ctx context.Context, c cli, out, stderr io.Writer, env []string, n 
 	for _, w := range cfg.Warnings {
 		log.Warn("configuration: " + w.String())
 	}
-	return newApp(ctx, cfg, log, out, stderr, env, n)
+	return cfg, log, nil
+}
+
+// The waits between attempts to start while the database server is unavailable.
+const (
+	startRetryFirst = time.Second
+	startRetryMax   = 30 * time.Second
+)
+
+// openRunning opens the app of `run`. A database server that is unavailable (a
+// PostgreSQL restarting, or started after the bot) is waited for, as the running
+// bot waits for it: a replica started with its database, or restarted while the
+// database is, must not give up. Any other error stops the bot at once. It
+// returns a nil app and no error when the bot was stopped while it waited.
+func openRunning(ctx context.Context, c cli, out, stderr io.Writer, env []string, n needs) (*app, error) {
+	cfg, log, err := configure(c, stderr, env, n)
+	if err != nil {
+		return nil, err
+	}
+	wait := startRetryFirst
+	for {
+		a, err := newApp(ctx, cfg, log, out, stderr, env, n)
+		if !errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil {
+			return a, err
+		}
+		log.Warn("cannot start yet: the database is unavailable; pmbot tries again", "in", wait.String(), "err", err)
+		if bot.Sleep(ctx, wait) != nil {
+			// A stop while waiting is a clean stop, like any other.
+			log.Info("pmbot stopped before it could start")
+			return nil, nil
+		}
+		wait = min(2*wait, startRetryMax)
+	}
 }
 
 func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Writer, env []string) error {
-	a, err := openApp(ctx, c, stdout, stderr, env, needs{dispatch: true, search: true})
-	if err != nil {
+	a, err := openRunning(ctx, c, stdout, stderr, env, needs{dispatch: true, search: true})
+	if err != nil || a == nil {
 		return err
 	}
 	defer a.Close()

@@ -72,6 +72,9 @@ type replicaCounter interface {
 // or stops changes each one's share of the platforms' rate limits within it.
 const replicaCheck = 2 * time.Second
 
+// logJoinWait is what a replica logs when it waits for the others to count it.
+const logJoinWait = "waiting for the other replicas to count this one before posting"
+
 // shareRates counts this process among the replicas on the database and keeps
 // the Slack and Discord adapters to their share of the limits the platforms
 // count over every replica of the bot (Discord's requests a second for the bot,
@@ -118,6 +121,15 @@ func (a *app) shareRates(ctx context.Context, start func()) {
 			last = n
 		}
 		if start != nil {
+			if last > 1 {
+				// The others count this replica within replicaCheck; until
+				// then they post at their old share, so this one waits for
+				// them rather than posting on top of it.
+				a.log.Info(logJoinWait, "replicas", last)
+				if bot.Sleep(ctx, replicaCheck+replicaCheck/4) != nil {
+					return
+				}
+			}
 			start()
 			start = nil
 		}

@@ -227,3 +227,45 @@ func TestReplicasPostgres(t *testing.T) {
 	other.waitLog(ctx, "feed polled")
 	waitAnnounced(8)
 }
+
+// TestStartWaitsForPostgres: `pmbot run` started while its PostgreSQL server is
+// down (started with it, or restarted at once) waits for it, saying so, and
+// starts when it is up; stopped while it waits, it stops cleanly.
+func TestStartWaitsForPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the real binary")
+	}
+	t.Parallel()
+	dsn := storetest.PostgresURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	feed := testFeed(t, dir, 3, nil)
+	env := []string{"PMBOT_DIRECTORY_URL=http://127.0.0.1:1"}
+	const waiting = "cannot start yet: the database is unavailable"
+
+	t.Run("starts when the server is up", func(t *testing.T) {
+		proxy, url := newPGProxy(t, dsn)
+		proxy.stop()
+		out := &lockedBuffer{}
+		b := startBotTo(t, out, env, "--db", url, "--feed", feed, "run")
+		b.waitLogCount(ctx, waiting, 2) // it keeps trying
+		proxy.start()
+		b.waitLog(ctx, "pmbot running")
+		b.waitLog(ctx, "first poll")
+		b.stop(ctx)
+		if n := strings.Count(b.logs(), waiting); n < 2 {
+			t.Errorf("logged %q %d times, want at least 2", waiting, n)
+		}
+	})
+	t.Run("stopped while it waits", func(t *testing.T) {
+		proxy, url := newPGProxy(t, dsn)
+		proxy.stop()
+		b := startBot(t, env, "--db", url, "--feed", feed, "run")
+		b.waitLog(ctx, waiting)
+		b.stop(ctx) // exit status 0
+		if !strings.Contains(b.logs(), "pmbot stopped before it could start") {
+			t.Errorf("logs = %s, want the stop said", b.logs())
+		}
+	})
+}

@@ -181,6 +181,14 @@ func TestSlackReplicasPostgres(t *testing.T) {
 	if by := ask(3); len(by) != 1 {
 		t.Errorf("commands per connection %v after the kill; want the one replica left", by)
 	}
+	// A replica that joins a running one waits for it to count the newcomer
+	// (and halve its share of the rate limits) before it posts or answers.
+	bots[1].waitLog(ctx, "replicas=1") // it counted the killed one out
+	counted := strings.Count(bots[1].logs(), "replicas=2")
+	joined := startBot(t, slackEnv(fake), "--config", cfg, "--db", dsn, "run")
+	joined.waitLog(ctx, logJoinWait)
+	bots[1].waitLogCount(ctx, "replicas=2", counted+1)
+	joined.waitLog(ctx, "Socket Mode connected")
 	if v := fake.Violations(); len(v) != 0 {
 		t.Errorf("contract violations: %v", v)
 	}
