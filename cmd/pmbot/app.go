@@ -72,6 +72,12 @@ func loadConfig(c cli, env []string) (config.Config, error) {
 		// console follows them all.
 		cfg.Subscriptions = nil
 		if c.db == "" {
+			if lookupEnv(env, "PMBOT_DATABASE") != "" {
+				// A feed tried out must not land in the real database; say so,
+				// since the variable was set on purpose.
+				cfg.Warnings = append(cfg.Warnings, config.Problem{Key: "PMBOT_DATABASE",
+					Message: `not used with --feed, which works on an in-memory store; add --db "$PMBOT_DATABASE" to keep the feed there`})
+			}
 			cfg.Database = store.Memory
 		}
 		cfg.FillDefaults()

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pmbot/pmbot/store"
 )
 
 // fixture is the Post Mortem feed that the README's examples use.
@@ -252,5 +254,33 @@ func TestDamagedEpisodeRow(t *testing.T) {
 		if tt.code == 0 && stdout == "" {
 			t.Errorf("%v printed nothing", tt.args)
 		}
+	}
+}
+
+// With --feed, a command works on an in-memory store even when PMBOT_DATABASE
+// is set (a feed tried out must not land in the real database), and says so.
+func TestFeedFlagKeepsOutOfTheDatabase(t *testing.T) {
+	env := []string{"PMBOT_DATABASE=postgres://pmbot@127.0.0.1:1/pmbot"}
+	tests := []struct {
+		name, db, want string
+		warned         bool
+	}{
+		{"no --db", "", store.Memory, true},
+		{"--db", "x.db", "x.db", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := loadConfig(cli{feeds: []string{"feed.xml"}, db: tt.db}, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := false
+			for _, w := range cfg.Warnings {
+				warned = warned || w.Key == "PMBOT_DATABASE"
+			}
+			if cfg.Database != tt.want || warned != tt.warned {
+				t.Errorf("database %q, warned %v (%v); want %q, warned %v", cfg.Database, warned, cfg.Warnings, tt.want, tt.warned)
+			}
+		})
 	}
 }
