@@ -139,13 +139,7 @@ const (
 // other at once, which polls the feed (made due) and announces the new
 // episodes, once.
 func TestReplicasPostgres(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: runs the real binary")
-	}
-	t.Parallel()
-	dsn := storetest.PostgresURL(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	dsn, ctx := postgresE2E(t)
 	dir := t.TempDir()
 	feed := testFeed(t, dir, 5, nil)
 	cfg := filepath.Join(dir, "pmbot.yaml")
@@ -228,17 +222,25 @@ func TestReplicasPostgres(t *testing.T) {
 	waitAnnounced(8)
 }
 
-// TestStartWaitsForPostgres: `pmbot run` started while its PostgreSQL server is
-// down (started with it, or restarted at once) waits for it, saying so, and
-// starts when it is up; stopped while it waits, it stops cleanly.
-func TestStartWaitsForPostgres(t *testing.T) {
+// postgresE2E starts an end-to-end test on PostgreSQL (skipped with -short, or
+// without a server): the URL of its own schema, and the test's deadline.
+func postgresE2E(t *testing.T) (string, context.Context) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end: runs the real binary")
 	}
 	t.Parallel()
 	dsn := storetest.PostgresURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
+	return dsn, ctx
+}
+
+// TestStartWaitsForPostgres: `pmbot run` started while its PostgreSQL server is
+// down (started with it, or restarted at once) waits for it, saying so, and
+// starts when it is up; stopped while it waits, it stops cleanly.
+func TestStartWaitsForPostgres(t *testing.T) {
+	dsn, ctx := postgresE2E(t)
 	dir := t.TempDir()
 	feed := testFeed(t, dir, 3, nil)
 	env := []string{"PMBOT_DIRECTORY_URL=http://127.0.0.1:1"}
