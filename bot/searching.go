@@ -185,21 +185,14 @@ func (s Searcher) Search(ctx context.Context, query string, limit int) ([]comman
 	if err != nil {
 		return nil, err
 	}
-	// Ask for more than needed: other feeds' episodes are dropped below.
-	results := s.Index.Search(query, limit*4+10)
-	hits := make([]commands.Hit, 0, limit)
+	results := s.Index.SearchFeed(query, f.ID, limit)
+	hits := make([]commands.Hit, 0, len(results))
 	for _, r := range results {
-		if r.FeedID != f.ID {
-			continue
-		}
 		h := commands.Hit{Episode: r.Episode, Score: r.Score}
 		for _, fr := range r.Snippet {
 			h.Snippet = append(h.Snippet, commands.Fragment{Text: fr.Text, Match: fr.Match})
 		}
 		hits = append(hits, h)
-		if len(hits) == limit {
-			break
-		}
 	}
 	return hits, nil
 }

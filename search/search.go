@@ -48,6 +48,13 @@ const (
 // Search returns the documents that best match the query, best first, at most limit
 // (10 when limit <= 0). A blank query finds nothing.
 func (ix *Index) Search(q string, limit int) []Result {
+	return ix.SearchFeed(q, 0, limit)
+}
+
+// SearchFeed is Search among one feed's documents (every feed's when feedID is
+// 0): the others are left out before the best are chosen, so that asking for
+// the limit a person sees is enough, and only those get a snippet.
+func (ix *Index) SearchFeed(q string, feedID int64, limit int) []Result {
 	if limit <= 0 {
 		limit = 10
 	}
@@ -64,7 +71,7 @@ func (ix *Index) Search(q string, limit int) []Result {
 	s := ix.searcher()
 	defer ix.release(s)
 	s.run(pq)
-	top := s.top(limit)
+	top := s.top(limit, feedID)
 	out := make([]Result, len(top))
 	for i, h := range top {
 		e := &ix.docs[h.doc]

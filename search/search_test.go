@@ -1,6 +1,7 @@
 package search
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -178,5 +179,41 @@ func TestSnippet(t *testing.T) {
 	want := []Fragment{{Text: "Prédiction de retards à la "}, {Text: "SNCF", Match: true}, {Text: " 🚉"}}
 	if diff := cmp.Diff(want, rs[0].Snippet); diff != "" {
 		t.Errorf("title snippet (-want +got):\n%s", diff)
+	}
+}
+
+// SearchFeed chooses the best among one feed's episodes: a better match in
+// another feed takes none of its places.
+func TestSearchFeed(t *testing.T) {
+	ix := NewIndex()
+	for i := range 5 {
+		// Feed 1's episodes all say bgp in the title; feed 2's only in the notes.
+		ix.Add(Doc{ID: int64(i + 1), FeedID: 1, Episode: epWith(fmt.Sprintf("BGP %d", i), "", nil)})
+	}
+	ix.Add(Doc{ID: 10, FeedID: 2, Episode: epWith("Outage", "a BGP leak", nil)},
+		Doc{ID: 11, FeedID: 2, Episode: epWith("Other", "nothing here", nil)})
+	tests := []struct {
+		feed  int64
+		limit int
+		want  []int64
+	}{
+		{2, 1, []int64{10}},
+		{1, 2, []int64{5, 4}},
+		{0, 1, []int64{5}},
+		{3, 10, nil},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("feed %d limit %d", tt.feed, tt.limit), func(t *testing.T) {
+			var got []int64
+			for _, r := range ix.SearchFeed("bgp", tt.feed, tt.limit) {
+				got = append(got, r.ID)
+				if len(r.Snippet) == 0 {
+					t.Errorf("result %d has no snippet", r.ID)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("SearchFeed (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

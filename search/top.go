@@ -34,12 +34,13 @@ func worse(a, b hit) bool {
 	return a.doc < b.doc
 }
 
-// top returns the limit best documents, best first.
-func (s *searcher) top(limit int) []hit {
+// top returns the limit best documents of the feed (of every feed when feedID
+// is 0), best first.
+func (s *searcher) top(limit int, feedID int64) []hit {
 	h := make(hitHeap, 0, limit+1)
 	for _, d := range s.touched {
 		x := hit{d, s.total[d]}
-		if x.score <= 0 {
+		if x.score <= 0 || feedID != 0 && s.ix.docs[d].doc.FeedID != feedID {
 			continue
 		}
 		if len(h) < limit {
