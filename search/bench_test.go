@@ -5,7 +5,20 @@ import (
 	"sort"
 	"testing"
 	"time"
+
+	"github.com/pmbot/pmbot/search/searchtest"
 )
+
+// corpus is the searchtest corpus as documents.
+func corpus(tb testing.TB, n int) []Doc {
+	tb.Helper()
+	entries := searchtest.Corpus(tb, n)
+	docs := make([]Doc, len(entries))
+	for i, e := range entries {
+		docs[i] = Doc{ID: e.ID, FeedID: e.FeedID, Episode: e.Episode}
+	}
+	return docs
+}
 
 // benchDocs is the size of the benchmark corpus: a large catalogue for a bot.
 const benchDocs = 10000
@@ -35,28 +48,14 @@ func BenchmarkBuild10k(b *testing.B) {
 	b.ReportMetric(heap, "index-MiB")
 }
 
-// benchQueries are realistic queries over the benchmark corpus, by kind.
-var benchQueries = map[string][]string{
-	"plain": {"bgp", "nintendo", "podcast", "sécurité", "incident", "nachrichten", "election",
-		"music", "zelda", "vulnérabilités", "bitcoin", "algolia", "wrestling", "deutschland", "governo"},
-	"typo": {"nintedo", "bombcats", "podcsat", "securty", "incidnet", "nachrichtne", "playstaton",
-		"dragonblod", "vulnerabilites", "wrestlign", "bitcoim", "zeldda", "presidnet", "goverment", "microsfot"},
-	"prefix": {"nint", "bomb", "pod", "secu", "inci", "nach", "play", "algo", "diff", "mon",
-		"wres", "bitc", "presi", "gove", "micro"},
-	"multiword": {"facebook bgp outage", "giant bomb nintendo", "data science business", "value for value podcast",
-		"test A/B", "video games review", "l'anonymisation des données", "super mario", "xbox one price",
-		"bundesregierung berlin", "ML Ops", "pub sub", "differential priv", "star wars", "game of the year"},
-	"number": {"17", "#42", "episode 730", "ep 12", "123", "#9999", "episode 5000", "2021", "n°300", "ep42"},
-}
-
 // BenchmarkSearch10k runs each kind of query over a 10,000 episode index and
 // reports the median and 99th percentile time per query.
 func BenchmarkSearch10k(b *testing.B) {
 	ix := NewIndex()
 	ix.Add(corpus(b, benchDocs)...)
 	ix.prepare()
-	for _, kind := range []string{"plain", "typo", "prefix", "multiword", "number"} {
-		queries := benchQueries[kind]
+	for _, kind := range searchtest.Kinds {
+		queries := searchtest.Queries[kind]
 		b.Run(kind, func(b *testing.B) {
 			var times []time.Duration
 			i := 0

@@ -1,4 +1,7 @@
-package search
+// Package searchtest is the corpus that search benchmarks and relevance checks
+// share: documents made from the repository's real feeds, grown to a large
+// catalogue, and realistic queries by kind.
+package searchtest
 
 import (
 	"fmt"
@@ -10,6 +13,30 @@ import (
 	"github.com/pmbot/pmbot/feeds"
 	"github.com/pmbot/pmbot/feeds/feedstest"
 )
+
+// Entry is one episode of the corpus: its id (its position plus one) and its
+// feed (the copy of the real episodes it belongs to, from 1).
+type Entry struct {
+	ID, FeedID int64
+	Episode    feeds.Episode
+}
+
+// Kinds are the kinds of Queries, in the order benchmarks report them.
+var Kinds = []string{"plain", "typo", "prefix", "multiword", "number"}
+
+// Queries are realistic queries over the corpus, by kind (Kinds).
+var Queries = map[string][]string{
+	"plain": {"bgp", "nintendo", "podcast", "sécurité", "incident", "nachrichten", "election",
+		"music", "zelda", "vulnérabilités", "bitcoin", "algolia", "wrestling", "deutschland", "governo"},
+	"typo": {"nintedo", "bombcats", "podcsat", "securty", "incidnet", "nachrichtne", "playstaton",
+		"dragonblod", "vulnerabilites", "wrestlign", "bitcoim", "zeldda", "presidnet", "goverment", "microsfot"},
+	"prefix": {"nint", "bomb", "pod", "secu", "inci", "nach", "play", "algo", "diff", "mon",
+		"wres", "bitc", "presi", "gove", "micro"},
+	"multiword": {"facebook bgp outage", "giant bomb nintendo", "data science business", "value for value podcast",
+		"test A/B", "video games review", "l'anonymisation des données", "super mario", "xbox one price",
+		"bundesregierung berlin", "ML Ops", "pub sub", "differential priv", "star wars", "game of the year"},
+	"number": {"17", "#42", "episode 730", "ep 12", "123", "#9999", "episode 5000", "2021", "n°300", "ep42"},
+}
 
 // realEpisodes returns every episode of the repository's real feeds and of the Post
 // Mortem feed: English, French, German and Portuguese text from real hosts.
@@ -46,14 +73,14 @@ var (
 	lastNames  = []string{"Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Schmidt", "Kowalski", "Nakamura", "Okafor", "Silva", "Haddad", "Novak", "Larsen", "Rossi"}
 )
 
-// corpus returns n documents made from the real episodes: the first copy of each is
+// Corpus returns n episodes made from the real episodes: the first copy of each is
 // the episode itself; later copies keep its title and notes, add sentences of another
 // episode, a guest and a number, so that terms and lengths stay those of real show
 // notes while documents differ.
-func corpus(tb testing.TB, n int) []Doc {
+func Corpus(tb testing.TB, n int) []Entry {
 	tb.Helper()
 	real := realEpisodes(tb)
-	docs := make([]Doc, 0, n)
+	docs := make([]Entry, 0, n)
 	for i := 0; len(docs) < n; i++ {
 		ep := real[i%len(real)]
 		k := i / len(real)
@@ -65,7 +92,7 @@ func corpus(tb testing.TB, n int) []Doc {
 			ep.Notes.Takeaways = append(ep.Notes.Takeaways[:len(ep.Notes.Takeaways):len(ep.Notes.Takeaways)], firstSentences(other.NotesText, 1))
 		}
 		ep.Number = i + 1
-		docs = append(docs, Doc{ID: int64(i + 1), FeedID: int64(k + 1), Episode: ep})
+		docs = append(docs, Entry{ID: int64(i + 1), FeedID: int64(k + 1), Episode: ep})
 	}
 	return docs
 }
