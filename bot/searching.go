@@ -167,10 +167,17 @@ func (x Indexer) Recorded(res store.PollResult) {
 	x.Index.Add(docs(res.Updated)...)
 }
 
+// SearcherStore is what a Searcher reads from the store: the feed, and the
+// episodes the index found.
+type SearcherStore interface {
+	FeedByName(ctx context.Context, name string) (store.Feed, error)
+	EpisodesByID(ctx context.Context, ids []int64) ([]store.Episode, error)
+}
+
 // Searcher serves one feed's episodes from the index to the search command.
 type Searcher struct {
 	Index *search.Index
-	Store CatalogStore
+	Store SearcherStore
 	Feed  string
 	// FirstPollWait is as for Catalog: how long a search waits for the feed's
 	// first poll when it is under way.
@@ -186,10 +193,31 @@ func (s Searcher) Search(ctx context.Context, query string, limit int) ([]comman
 		return nil, err
 	}
 	results := s.Index.SearchFeed(query, f.ID, limit)
+	if len(results) == 0 {
+		return nil, nil
+	}
+	// The index keeps no text: the results' episodes come from the store, in
+	// one query.
+	ids := make([]int64, len(results))
+	for i, r := range results {
+		ids[i] = r.ID
+	}
+	eps, err := s.Store.EpisodesByID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("bot: search: %w", err)
+	}
+	byID := make(map[int64]*store.Episode, len(eps))
+	for i := range eps {
+		byID[eps[i].ID] = &eps[i]
+	}
 	hits := make([]commands.Hit, 0, len(results))
 	for _, r := range results {
-		h := commands.Hit{Episode: r.Episode, Score: r.Score}
-		for _, fr := range r.Snippet {
+		e, ok := byID[r.ID]
+		if !ok {
+			continue // damaged in the store: left out, as everywhere
+		}
+		h := commands.Hit{Episode: e.Episode, Score: r.Score}
+		for _, fr := range r.Snippet(&e.Episode) {
 			h.Snippet = append(h.Snippet, commands.Fragment{Text: fr.Text, Match: fr.Match})
 		}
 		hits = append(hits, h)

@@ -23,13 +23,28 @@ type Fragment struct {
 	Match bool
 }
 
-// Result is one episode found, best first in Search's answer.
+// Result is one episode found, best first in Search's answer. The index keeps
+// no text: the episode itself is the store's (Snippet takes it).
 type Result struct {
-	ID      int64
-	FeedID  int64
-	Episode feeds.Episode
-	Score   float64
-	// Snippet is about 160 characters of the title or notes around the best match,
-	// split into fragments so that the matched words can be marked.
-	Snippet []Fragment
+	ID     int64
+	FeedID int64
+	// Number is the episode's number, 0 when it has none.
+	Number int
+	Score  float64
+
+	// marks are what the query matched (shared by its results), pos where the
+	// episode's notes first match (noPos when they do not).
+	marks *marks
+	pos   uint32
+}
+
+// Snippet returns about 160 characters of ep's title or notes around the best
+// match, split into fragments so that the matched words can be marked. ep is the
+// result's episode as stored; when it changed since it was indexed, the snippet
+// still shows a match when it finds one, or else its beginning.
+func (r Result) Snippet(ep *feeds.Episode) []Fragment {
+	if r.marks == nil {
+		return nil
+	}
+	return snippet(ep, r.marks, r.pos)
 }

@@ -23,7 +23,7 @@ func postMortem(t testing.TB) (*Index, *feeds.Feed) {
 func numbers(rs []Result) []int {
 	out := make([]int, len(rs))
 	for i, r := range rs {
-		out[i] = r.Episode.Number
+		out[i] = r.Number
 	}
 	return out
 }

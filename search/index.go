@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -38,10 +39,13 @@ type posting struct {
 
 const noPos = ^uint32(0)
 
-// docEntry is what the index keeps of an indexed document.
+// docEntry is what the index keeps of an indexed document: what ranking needs,
+// not the text (a catalogue's notes would be most of the index's memory); the
+// text of the few results shown is read from the store (Result.Snippet).
 type docEntry struct {
-	doc  Doc
-	lens [numFields]uint32
+	id, feed int64
+	number   int
+	lens     [numFields]uint32
 	// knorm is k1 times the BM25 length normalisation of each field, computed by
 	// prepare from the average lengths.
 	knorm [numFields]float32
@@ -157,8 +161,8 @@ func (ix *Index) remove(n uint32) {
 			ix.withField[f]--
 		}
 	}
-	delete(ix.byID, e.doc.ID)
-	if num := e.doc.Episode.Number; num > 0 {
+	delete(ix.byID, e.id)
+	if num := e.number; num > 0 {
 		list := ix.byNumber[num]
 		for i, m := range list {
 			if m == n {
@@ -169,25 +173,54 @@ func (ix *Index) remove(n uint32) {
 	}
 }
 
+// compact drops the replaced documents from the postings and renumbers the
+// live ones, as if only they had been added.
 func (ix *Index) compact() {
-	var live []Doc
-	for _, e := range ix.docs {
+	const gone = ^uint32(0)
+	renumber := make([]uint32, len(ix.docs))
+	live := make([]docEntry, 0, ix.live)
+	for i, e := range ix.docs {
+		renumber[i] = gone
 		if e.live {
-			live = append(live, e.doc)
+			renumber[i] = uint32(len(live))
+			live = append(live, e)
 		}
 	}
-	ix.reset()
-	for _, d := range live {
-		ix.add(d)
+	keep := func(post []posting) []posting {
+		out := post[:0]
+		for _, p := range post {
+			if n := renumber[p.doc]; n != gone {
+				p.doc = n
+				out = append(out, p)
+			}
+		}
+		return slices.Clip(out)
 	}
+	for w, post := range ix.wordPost {
+		ix.wordPost[w] = keep(post)
+	}
+	for st, post := range ix.stemPost {
+		ix.stemPost[st] = keep(post)
+	}
+	ix.docs = live
+	clear(ix.byID)
+	clear(ix.byNumber)
+	for n, e := range live {
+		ix.byID[e.id] = uint32(n)
+		if e.number > 0 {
+			ix.byNumber[e.number] = append(ix.byNumber[e.number], uint32(n))
+		}
+	}
+	// Pooled searchers are sized and cleared for the old numbering.
+	ix.pool = sync.Pool{}
+	ix.dirty = true
 }
 
 // add indexes one document; the caller holds the write lock.
 func (ix *Index) add(d Doc) {
 	n := uint32(len(ix.docs))
 	ep := &d.Episode
-	var e docEntry
-	e.doc, e.live = d, true
+	e := docEntry{id: d.ID, feed: d.FeedID, number: ep.Number, live: true}
 	clear(ix.docWords)
 	clear(ix.docStems)
 
@@ -374,7 +407,21 @@ func (ix *Index) prepare() {
 			e.knorm[f] = k1 * (1 - fieldB[f] + fieldB[f]*float32(e.lens[f])/avg[f])
 		}
 	}
+	trim(ix.wordPost)
+	trim(ix.stemPost)
 	ix.dirty = false
+}
+
+// trim gives back the room that appending left at the end of posting lists (a
+// quarter of their memory after a build): the index lives as long as the bot.
+// A list trimmed and added to again grows and is trimmed again, at the next
+// prepare after a poll, which is rare enough for the copy not to matter.
+func trim(lists [][]posting) {
+	for i, l := range lists {
+		if cap(l)-len(l) > 4+len(l)/8 {
+			lists[i] = slices.Clone(l)
+		}
+	}
 }
 
 // mergeSorted merges two lists of word ids sorted by word.

@@ -63,7 +63,7 @@ func meanReciprocalRank(t *testing.T, name string) float64 {
 		rank := 0
 		for i, r := range rs {
 			for _, n := range j.relevant {
-				if r.Episode.Number == n && rank == 0 {
+				if r.Number == n && rank == 0 {
 					rank = i + 1
 				}
 			}

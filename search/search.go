@@ -1,6 +1,7 @@
 package search
 
 import (
+	"maps"
 	"math"
 	"math/bits"
 	"sort"
@@ -72,16 +73,16 @@ func (ix *Index) SearchFeed(q string, feedID int64, limit int) []Result {
 	defer ix.release(s)
 	s.run(pq)
 	top := s.top(limit, feedID)
+	if len(top) == 0 {
+		return nil
+	}
+	// What the query matched, for the results' snippets: the searcher's own
+	// marks go back to the pool.
+	m := &marks{words: maps.Clone(s.marks.words), stems: maps.Clone(s.marks.stems), joins: maps.Clone(s.marks.joins)}
 	out := make([]Result, len(top))
 	for i, h := range top {
 		e := &ix.docs[h.doc]
-		out[i] = Result{
-			ID:      e.doc.ID,
-			FeedID:  e.doc.FeedID,
-			Episode: e.doc.Episode,
-			Score:   float64(h.score),
-			Snippet: snippet(&e.doc.Episode, &s.marks, s.pos[h.doc]),
-		}
+		out[i] = Result{ID: e.id, FeedID: e.feed, Number: e.number, Score: float64(h.score), marks: m, pos: s.pos[h.doc]}
 	}
 	return out
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/pmbot/pmbot/feeds"
 )
 
 // TestSearchKinds checks each kind of difficulty on the Post Mortem feed: the
@@ -117,7 +119,7 @@ func TestSearchReplace(t *testing.T) {
 		t.Errorf("Len = %d, want 2", got)
 	}
 	if got := ix.Search("zorglub", 10); len(got) != 0 {
-		t.Errorf("old version still found: %v", got[0].Episode.Title)
+		t.Errorf("old version still found: %v", got[0].ID)
 	}
 	got := ix.Search("flimflam", 10)
 	if len(got) != 1 || got[0].ID != 7 {
@@ -138,7 +140,9 @@ func TestSearchReplace(t *testing.T) {
 // TestSnippet checks the snippets' marks: a notes match is shown in the notes with
 // its words marked, a title-only match as the title.
 func TestSnippet(t *testing.T) {
-	ix, _ := postMortem(t)
+	ix, feed := postMortem(t)
+	// postMortem's ids are the episodes' positions in the feed, plus one.
+	snippetOf := func(r Result) []Fragment { return r.Snippet(&feed.Episodes[r.ID-1]) }
 	tests := []struct {
 		query   string
 		matched []string
@@ -157,7 +161,7 @@ func TestSnippet(t *testing.T) {
 			}
 			var matched []string
 			text := 0
-			for _, f := range rs[0].Snippet {
+			for _, f := range snippetOf(rs[0]) {
 				text += len([]rune(f.Text))
 				if f.Match {
 					matched = append(matched, f.Text)
@@ -177,7 +181,7 @@ func TestSnippet(t *testing.T) {
 	// A title-only episode: the snippet is its title.
 	rs := ix.Search("sncf", 1)
 	want := []Fragment{{Text: "Prédiction de retards à la "}, {Text: "SNCF", Match: true}, {Text: " 🚉"}}
-	if diff := cmp.Diff(want, rs[0].Snippet); diff != "" {
+	if diff := cmp.Diff(want, snippetOf(rs[0])); diff != "" {
 		t.Errorf("title snippet (-want +got):\n%s", diff)
 	}
 }
@@ -186,12 +190,17 @@ func TestSnippet(t *testing.T) {
 // another feed takes none of its places.
 func TestSearchFeed(t *testing.T) {
 	ix := NewIndex()
+	eps := make(map[int64]feeds.Episode)
+	add := func(id, feed int64, ep feeds.Episode) {
+		eps[id] = ep
+		ix.Add(Doc{ID: id, FeedID: feed, Episode: ep})
+	}
 	for i := range 5 {
 		// Feed 1's episodes all say bgp in the title; feed 2's only in the notes.
-		ix.Add(Doc{ID: int64(i + 1), FeedID: 1, Episode: epWith(fmt.Sprintf("BGP %d", i), "", nil)})
+		add(int64(i+1), 1, epWith(fmt.Sprintf("BGP %d", i), "", nil))
 	}
-	ix.Add(Doc{ID: 10, FeedID: 2, Episode: epWith("Outage", "a BGP leak", nil)},
-		Doc{ID: 11, FeedID: 2, Episode: epWith("Other", "nothing here", nil)})
+	add(10, 2, epWith("Outage", "a BGP leak", nil))
+	add(11, 2, epWith("Other", "nothing here", nil))
 	tests := []struct {
 		feed  int64
 		limit int
@@ -207,7 +216,7 @@ func TestSearchFeed(t *testing.T) {
 			var got []int64
 			for _, r := range ix.SearchFeed("bgp", tt.feed, tt.limit) {
 				got = append(got, r.ID)
-				if len(r.Snippet) == 0 {
+				if ep := eps[r.ID]; len(r.Snippet(&ep)) == 0 {
 					t.Errorf("result %d has no snippet", r.ID)
 				}
 			}

@@ -40,7 +40,7 @@ func (s *searcher) top(limit int, feedID int64) []hit {
 	h := make(hitHeap, 0, limit+1)
 	for _, d := range s.touched {
 		x := hit{d, s.total[d]}
-		if x.score <= 0 || feedID != 0 && s.ix.docs[d].doc.FeedID != feedID {
+		if x.score <= 0 || feedID != 0 && s.ix.docs[d].feed != feedID {
 			continue
 		}
 		if len(h) < limit {
