@@ -83,6 +83,7 @@ func (r *IndexRefresher) Build(ctx context.Context) error {
 		r.Index.Add(docs(eps)...)
 		r.feeds[f.ID] = indexedFeed{polls: f.Polls, hashes: hashes}
 	}
+	r.Index.Prepare()
 	return nil
 }
 

@@ -374,6 +374,11 @@ func containsID(list []uint32, id uint32) bool {
 // prepare brings the read-side structures up to date after Adds: the sorted
 // dictionary and the length normalisation of every document. It runs once per batch
 // of Adds, at the next Search, so a bulk build does not sort per document.
+// Prepare readies the index for searching after Adds: the first Search does it
+// otherwise. Calling it after a build sorts the new words in and gives back the
+// room the build left in the postings before the index settles in memory.
+func (ix *Index) Prepare() { ix.prepare() }
+
 func (ix *Index) prepare() {
 	ix.mu.RLock()
 	dirty := ix.dirty

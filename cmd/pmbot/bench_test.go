@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,6 +23,11 @@ import (
 // storeWith10k writes a database holding 10,000 episodes of one feed, made from the
 // real 730-item feed's text, and returns its path and the feed file.
 func storeWith10k(b *testing.B) (dbPath, feedPath string) {
+	return storeWith(b, 10000)
+}
+
+// storeWith is storeWith10k with n episodes.
+func storeWith(b *testing.B, n int) (dbPath, feedPath string) {
 	b.Helper()
 	dir := b.TempDir()
 	feedPath = "../../testdata/feeds/giant-bombcast-730-items.rss"
@@ -36,7 +40,7 @@ func storeWith10k(b *testing.B) (dbPath, feedPath string) {
 		b.Fatal(err)
 	}
 	var eps []feeds.Episode
-	for i := 0; len(eps) < 10000; i++ {
+	for i := 0; len(eps) < n; i++ {
 		e := feed.Episodes[i%len(feed.Episodes)]
 		round := i / len(feed.Episodes)
 		e.GUID = fmt.Sprintf("%s-%d", e.GUID, round)
@@ -47,7 +51,7 @@ func storeWith10k(b *testing.B) (dbPath, feedPath string) {
 		eps = append(eps, e)
 	}
 	ctx := context.Background()
-	dbPath = filepath.Join(dir, "10k.db")
+	dbPath = filepath.Join(dir, "pmbot.db")
 	db, err := store.Open(ctx, dbPath, store.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -115,36 +119,55 @@ func rssOf(pid int) (int64, error) {
 	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
 }
 
-// BenchmarkIdleRSS starts the real `pmbot run` following the Post Mortem feed (served
-// over HTTP, found by name through a fake directory), lets it poll and settle, and
-// reports its resident memory. Run it alone: go test ./cmd/pmbot -run '^$' -bench IdleRSS
+// BenchmarkIdleRSS starts the real `pmbot run`, lets it settle, and reports its
+// resident memory: following the Post Mortem feed (served over HTTP, found by
+// name through a fake directory, polled at start), and over databases of 10,000
+// and 50,000 episodes (their feed not due). Run it alone:
+//
+//	go test ./cmd/pmbot -run '^$' -bench IdleRSS
 func BenchmarkIdleRSS(b *testing.B) {
-	feed, err := os.ReadFile("../../testdata/postmortem/feed.xml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/search" {
-			fmt.Fprintf(w, `{"resultCount":1,"results":[{"collectionName":"Post Mortem","artistName":"François Paupier","feedUrl":"%s/feed.xml"}]}`, srv.URL)
-			return
-		}
-		w.Write(feed)
-	}))
-	defer srv.Close()
-	var rss int64
-	for b.Loop() {
-		cmd := exec.Command(binary, "--db", filepath.Join(b.TempDir(), "idle.db"), "run")
-		cmd.Env = append(os.Environ(), "PMBOT_DIRECTORY_URL="+srv.URL)
-		stdin, _ := cmd.StdinPipe()
-		if err := cmd.Start(); err != nil {
+	b.Run("postmortem", func(b *testing.B) {
+		feed, err := os.ReadFile("../../testdata/postmortem/feed.xml")
+		if err != nil {
 			b.Fatal(err)
 		}
+		var srv *httptest.Server
+		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/search" {
+				fmt.Fprintf(w, `{"resultCount":1,"results":[{"collectionName":"Post Mortem","artistName":"François Paupier","feedUrl":"%s/feed.xml"}]}`, srv.URL)
+				return
+			}
+			w.Write(feed)
+		}))
+		defer srv.Close()
+		idleRSS(b, []string{"PMBOT_DIRECTORY_URL=" + srv.URL}, func() []string {
+			return []string{"--db", filepath.Join(b.TempDir(), "idle.db"), "run"}
+		})
+	})
+	for _, n := range []int{10000, 50000} {
+		b.Run(fmt.Sprintf("episodes-%d", n), func(b *testing.B) {
+			dbPath, feedPath := storeWith(b, n)
+			cfg := filepath.Join(b.TempDir(), "pmbot.yaml")
+			if err := os.WriteFile(cfg, []byte("feeds:\n  - name: gb\n    url: "+feedPath+"\n"), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			idleRSS(b, nil, func() []string { return []string{"--config", cfg, "--db", dbPath, "run"} })
+		})
+	}
+}
+
+// idleRSS runs `pmbot <args()>` for each iteration, lets it settle 3 seconds
+// after it says it runs, and reports the largest resident size seen.
+func idleRSS(b *testing.B, env []string, args func() []string) {
+	var rss int64
+	for b.Loop() {
+		p := startBot(b, env, args()...)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		p.waitLog(ctx, "pmbot running")
+		cancel()
 		time.Sleep(3 * time.Second)
-		r, err := rssOf(cmd.Process.Pid)
-		cmd.Process.Kill()
-		cmd.Wait()
-		stdin.Close()
+		r, err := rssOf(p.cmd.Process.Pid)
+		p.kill()
 		if err != nil {
 			b.Fatal(err)
 		}

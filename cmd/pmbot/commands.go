@@ -180,6 +180,10 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 		return err
 	}
 	defer a.Close()
+	// Building the index read every episode, which is garbage now: give the
+	// memory back at once rather than over the runtime's next minutes, since a
+	// bot idles most of its life.
+	debug.FreeOSMemory()
 	a.log.Info("pmbot running", "database", a.cfg.RedactedDatabase(), "feeds", len(a.cfg.Feeds), "poll_interval", a.cfg.PollInterval.String())
 	b := &bot.Bot{Poller: a.poller, Dispatcher: a.dispatcher, Digests: a.digester, NextDue: a.db.NextDue, Pruner: a.db, Logger: a.log}
 	if l, ok := a.db.(store.Leaser); ok {
