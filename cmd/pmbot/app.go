@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pmbot/pmbot/bot"
@@ -136,7 +137,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 	}
 	var err error
 	var index *search.Index
-	if n.search {
+	if n.search && !n.quiet {
 		// The index lives in memory: rebuilt from the store at start, then fed
 		// by polls, this process's or (replicas) another's.
 		a.refresher = &bot.IndexRefresher{Store: db, Logger: log.With("component", "search")}
@@ -160,9 +161,21 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 		Logger:         log.With("component", "poller"),
 	}
 	a.digester = &bot.Digester{Store: db, Logger: log.With("component", "digest"), Match: search.Matches}
-	if index != nil {
+	switch {
+	case index != nil:
 		a.poller.Recorded = bot.Indexer{Index: index}.Recorded
 		a.searcher = bot.Searcher{Index: index, Store: db, Feed: cfg.Feeds[0].Name, FirstPollWait: firstPollWait}
+	case n.search:
+		// A one-shot command builds the index only if its question needs it:
+		// `takeaways 3` or `latest` answer from the store alone. Built after
+		// any first poll, it holds what that poll recorded.
+		a.searcher = &lazySearcher{build: func(ctx context.Context) (commands.Searcher, error) {
+			r := &bot.IndexRefresher{Store: db, Logger: log.With("component", "search")}
+			if err := r.Build(ctx); err != nil {
+				return nil, err
+			}
+			return bot.Searcher{Index: r.Index, Store: db, Feed: cfg.Feeds[0].Name, FirstPollWait: firstPollWait}, nil
+		}}
 	}
 	a.router = commands.New("/postmortem", commands.Deps{
 		Catalog: a.catalog(),
@@ -199,6 +212,29 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 }
 
 func (a *app) Close() error { return a.db.Close() }
+
+// lazySearcher builds its searcher at the first search.
+type lazySearcher struct {
+	build func(ctx context.Context) (commands.Searcher, error)
+
+	mu sync.Mutex
+	s  commands.Searcher
+}
+
+func (l *lazySearcher) Search(ctx context.Context, query string, limit int) ([]commands.Hit, error) {
+	l.mu.Lock()
+	if l.s == nil {
+		s, err := l.build(ctx)
+		if err != nil {
+			l.mu.Unlock()
+			return nil, err
+		}
+		l.s = s
+	}
+	s := l.s
+	l.mu.Unlock()
+	return s.Search(ctx, query, limit)
+}
 
 // openReadOnly opens the database read-only for a command that only reads, when
 // every configured feed is already there and was read: such a command then writes

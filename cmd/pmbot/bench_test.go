@@ -175,3 +175,42 @@ func idleRSS(b *testing.B, env []string, args func() []string) {
 	}
 	b.ReportMetric(float64(rss)/(1<<20), "idle-RSS-MiB")
 }
+
+// BenchmarkColdQuery runs one-shot commands of the real binary, as a person
+// types them, on a database of 10,000 episodes (their feed not due) and on the
+// Post Mortem feed, and reports the wall time of each whole process.
+//
+//	go test ./cmd/pmbot -run '^$' -bench ColdQuery
+func BenchmarkColdQuery(b *testing.B) {
+	dbPath, feedPath := storeWith10k(b)
+	cfg := filepath.Join(b.TempDir(), "pmbot.yaml")
+	if err := os.WriteFile(cfg, []byte("feeds:\n  - name: gb\n    url: "+feedPath+"\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	pmDB := filepath.Join(b.TempDir(), "pm.db")
+	pm := []string{"--db", pmDB, "--feed", "../../testdata/postmortem/feed.xml"}
+	if _, stderr, code := pmbot(b, append(pm, "latest")...); code != 0 {
+		b.Fatalf("loading Post Mortem: %s", stderr)
+	}
+	big := []string{"--config", cfg, "--db", dbPath}
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"episodes-10000/search", append(big, "search", "nintendo")},
+		{"episodes-10000/episode-words", append(big, "episode", "mario kart")},
+		{"episodes-10000/episode-number", append(big, "episode", "3")},
+		{"episodes-10000/takeaways", append(big, "takeaways", "3")},
+		{"postmortem/search", append(pm, "search", "bgp")},
+		{"postmortem/takeaways", append(pm, "takeaways", "17")},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, stderr, code := pmbot(b, tt.args...); code != 0 && code != 1 {
+					b.Fatalf("exit %d: %s", code, stderr)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/command")
+		})
+	}
+}

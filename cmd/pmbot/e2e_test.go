@@ -70,7 +70,7 @@ func testFeed(t *testing.T, dir string, n int, extra func(i int) string) string 
 	return path
 }
 
-func pmbot(t *testing.T, args ...string) (stdout, stderr string, code int) {
+func pmbot(t testing.TB, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	// No test reaches the internet: the directory points at a closed port.
 	return pmbotEnv(t, []string{"PMBOT_DIRECTORY_URL=http://127.0.0.1:1"}, args...)
@@ -321,7 +321,7 @@ func TestDefaultConfigFollowsPostMortemByName(t *testing.T) {
 	}
 }
 
-func pmbotEnv(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+func pmbotEnv(t testing.TB, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	// A safety net, not a measure: a command that hangs fails the test instead
 	// of holding CI until its own timeout.
