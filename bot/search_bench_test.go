@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/pmbot/pmbot/feeds"
 	"github.com/pmbot/pmbot/search/searchtest"
@@ -68,22 +66,12 @@ func BenchmarkSearchCommand(b *testing.B) {
 				n    int
 			}{{"chat", 5}, {"cli", 10}} {
 				for _, kind := range searchtest.Kinds {
-					queries := searchtest.Queries[kind]
 					b.Run(limit.name+"/"+kind, func(b *testing.B) {
-						var times []time.Duration
-						i := 0
-						for b.Loop() {
-							q := queries[i%len(queries)]
-							i++
-							start := time.Now()
+						searchtest.BenchQueries(b, kind, func(q string) {
 							if _, err := s.Search(ctx, q, limit.n); err != nil {
 								b.Fatal(err)
 							}
-							times = append(times, time.Since(start))
-						}
-						slices.Sort(times)
-						b.ReportMetric(float64(times[len(times)/2].Nanoseconds())/1e3, "p50-µs")
-						b.ReportMetric(float64(times[len(times)*99/100].Nanoseconds())/1e3, "p99-µs")
+						})
 					})
 				}
 			}

@@ -2,9 +2,7 @@ package search
 
 import (
 	"runtime"
-	"sort"
 	"testing"
-	"time"
 
 	"github.com/pmbot/pmbot/search/searchtest"
 )
@@ -55,20 +53,8 @@ func BenchmarkSearch10k(b *testing.B) {
 	ix.Add(corpus(b, benchDocs)...)
 	ix.prepare()
 	for _, kind := range searchtest.Kinds {
-		queries := searchtest.Queries[kind]
 		b.Run(kind, func(b *testing.B) {
-			var times []time.Duration
-			i := 0
-			for b.Loop() {
-				q := queries[i%len(queries)]
-				i++
-				start := time.Now()
-				ix.Search(q, 10)
-				times = append(times, time.Since(start))
-			}
-			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-			b.ReportMetric(float64(times[len(times)/2].Microseconds()), "p50-µs")
-			b.ReportMetric(float64(times[len(times)*99/100].Microseconds()), "p99-µs")
+			searchtest.BenchQueries(b, kind, func(q string) { ix.Search(q, 10) })
 		})
 	}
 }

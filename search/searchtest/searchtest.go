@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pmbot/pmbot/feeds"
 	"github.com/pmbot/pmbot/feeds/feedstest"
@@ -108,4 +110,23 @@ func firstSentences(s string, n int) string {
 		end += i + 1
 	}
 	return s[:end]
+}
+
+// BenchQueries runs the queries of a kind in turn, one per iteration of b,
+// through search, and reports the median and 99th percentile time per query.
+func BenchQueries(b *testing.B, kind string, search func(q string)) {
+	b.Helper()
+	queries := Queries[kind]
+	var times []time.Duration
+	i := 0
+	for b.Loop() {
+		q := queries[i%len(queries)]
+		i++
+		start := time.Now()
+		search(q)
+		times = append(times, time.Since(start))
+	}
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Nanoseconds())/1e3, "p50-µs")
+	b.ReportMetric(float64(times[len(times)*99/100].Nanoseconds())/1e3, "p99-µs")
 }
