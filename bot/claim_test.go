@@ -139,6 +139,15 @@ type failingRelease struct {
 	*store.DB
 	fail    atomic.Bool
 	batches atomic.Int32
+	// failSent makes MarkSent fail too (the database went away mid-post).
+	failSent atomic.Bool
+}
+
+func (s *failingRelease) MarkSent(ctx context.Context, c store.Claim, messageID string) error {
+	if s.failSent.Load() {
+		return errors.New("store: the database server is unavailable")
+	}
+	return s.DB.MarkSent(ctx, c, messageID)
 }
 
 func (s *failingRelease) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]store.Delivery, error) {
@@ -187,6 +196,7 @@ func TestUnattemptedClaimsAreGivenBack(t *testing.T) {
 		{"a stop", func(_ *harness, _ *failingRelease, cancel func()) { cancel() }, 2},
 		{"a stop while the store is down", func(_ *harness, st *failingRelease, cancel func()) { st.fail.Store(true); cancel() }, 2},
 		{"a slow batch", func(h *harness, _ *failingRelease, _ func()) { h.clock.Add(postWindow) }, 1},
+		{"a post the store could not record", func(_ *harness, st *failingRelease, _ func()) { st.fail.Store(true); st.failSent.Store(true) }, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,6 +225,7 @@ func TestUnattemptedClaimsAreGivenBack(t *testing.T) {
 					t.Fatal(err)
 				}
 				st.fail.Store(false)
+				st.failSent.Store(false)
 				if _, err := d.DispatchDue(context.Background()); err != nil {
 					t.Fatal(err)
 				}

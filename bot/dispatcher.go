@@ -104,15 +104,19 @@ type Dispatcher struct {
 
 	// mu guards held.
 	mu sync.Mutex
-	// held is the claims a run could not give back (the store failed): given
-	// back by the next run, rather than left locked until their lease ends.
+	// held is what a run could not record because the store failed: claims to
+	// give back, and posts made. The next run records them, rather than leave
+	// the deliveries locked until their lease ends.
 	held []heldClaim
 }
 
-// heldClaim is a claim on a delivery that was not attempted, and when its lease ends.
+// heldClaim is a claim whose outcome is not recorded yet, and when its lease
+// ends: not attempted, or posted as messageID.
 type heldClaim struct {
-	claim store.Claim
-	until time.Time
+	claim     store.Claim
+	until     time.Time
+	messageID string
+	posted    bool
 }
 
 // The defaults of FloodLimit and MaxAge, the same as the configuration's.
@@ -344,38 +348,64 @@ func (d *Dispatcher) release(ctx context.Context, dls []store.Delivery) {
 	if err := d.Store.ReleaseClaims(rctx, claims); err != nil {
 		d.Logger.Warn("cannot give back claimed deliveries; they wait for their lease to end", "deliveries", len(claims), "err", err)
 		until := d.now().Add(claimLease)
-		d.mu.Lock()
 		for _, c := range claims {
-			d.held = append(d.held, heldClaim{claim: c, until: until})
+			d.hold(heldClaim{claim: c, until: until})
 		}
-		d.mu.Unlock()
 	}
 }
 
-// releaseHeld gives back the claims an earlier run could not, while their
-// lease lasts.
+// hold keeps an outcome the store could not take for the next run.
+func (d *Dispatcher) hold(h heldClaim) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.held = append(d.held, h)
+}
+
+// releaseHeld records what earlier runs could not, while the claims' leases
+// last: the posts made, and the claims given back. Once a lease ended, the
+// delivery is another dispatcher's, which finds a post by its key.
 func (d *Dispatcher) releaseHeld(ctx context.Context) {
 	d.mu.Lock()
 	held := d.held
 	d.held = nil
 	d.mu.Unlock()
 	var claims []store.Claim
+	var keep []heldClaim
+	posts := 0
 	now := d.now()
 	for _, h := range held {
-		if now.Before(h.until) {
+		switch {
+		case !now.Before(h.until):
+		case h.posted:
+			err := d.Store.MarkSent(ctx, h.claim, h.messageID)
+			switch {
+			case err == nil:
+				posts++
+			case !errors.Is(err, store.ErrClaimLost):
+				keep = append(keep, h)
+			}
+		default:
 			claims = append(claims, h.claim)
 		}
 	}
-	if len(claims) == 0 {
-		return
+	if len(claims) > 0 {
+		if err := d.Store.ReleaseClaims(ctx, claims); err != nil {
+			for _, h := range held {
+				if !h.posted && now.Before(h.until) {
+					keep = append(keep, h)
+				}
+			}
+			claims = nil
+		}
 	}
-	if err := d.Store.ReleaseClaims(ctx, claims); err != nil {
+	if len(keep) > 0 {
 		d.mu.Lock()
-		d.held = append(d.held, held...)
+		d.held = append(d.held, keep...)
 		d.mu.Unlock()
-		return
 	}
-	d.Logger.Info("gave back deliveries claimed before the database failed", "deliveries", len(claims))
+	if posts+len(claims) > 0 {
+		d.Logger.Info("recorded what the database missed when it failed", "posts", posts, "given_back", len(claims))
+	}
 }
 
 // deliver posts one delivery. It returns what was sent, or when the delivery will be
@@ -420,7 +450,13 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (*Sent, tim
 	stopWaiting()
 	cancel()
 	if err == nil {
-		if err := d.recorded(d.Store.MarkSent(wctx, dl.Claim(), msgID), dl, "its post (the other finds the post by its key)"); err != nil {
+		err := d.Store.MarkSent(wctx, dl.Claim(), msgID)
+		if err != nil && !errors.Is(err, store.ErrClaimLost) {
+			// Posted, but the store failed: the next run records it, rather
+			// than another dispatcher looking for it when the lease ends.
+			d.hold(heldClaim{claim: dl.Claim(), until: d.now().Add(claimLease), messageID: msgID, posted: true})
+		}
+		if err := d.recorded(err, dl, "its post (the other finds the post by its key)"); err != nil {
 			return nil, time.Time{}, err
 		}
 		log.Debug("delivered", "message_id", msgID)
