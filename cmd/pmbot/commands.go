@@ -161,7 +161,13 @@ func openRunning(ctx context.Context, c cli, out, stderr io.Writer, env []string
 	wait := startRetryFirst
 	for {
 		a, err := newApp(ctx, cfg, log, out, stderr, env, n)
-		if !errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil {
+		if err != nil && ctx.Err() != nil {
+			// Stopped while starting (a deploy that changed its mind, a
+			// replica restarted twice): a stop like any other, not a failure.
+			log.Info("pmbot stopped before it could start")
+			return nil, nil
+		}
+		if !errors.Is(err, store.ErrUnavailable) {
 			return a, err
 		}
 		log.Warn("cannot start yet: the database is unavailable; pmbot tries again", "in", wait.String(), "err", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -265,6 +266,41 @@ func TestStartWaitsForPostgres(t *testing.T) {
 		proxy.stop()
 		b := startBot(t, env, "--db", url, "--feed", feed, "run")
 		b.waitLog(ctx, waiting)
+		b.stop(ctx) // exit status 0
+		if !strings.Contains(b.logs(), "pmbot stopped before it could start") {
+			t.Errorf("logs = %s, want the stop said", b.logs())
+		}
+	})
+	t.Run("stopped while it connects", func(t *testing.T) {
+		// A server that accepts and never answers: the bot is stuck in its
+		// start-up's first step when it is told to stop.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		accepted := make(chan net.Conn, 8)
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				accepted <- c
+			}
+		}()
+		t.Cleanup(func() {
+			ln.Close()
+			for len(accepted) > 0 {
+				(<-accepted).Close()
+			}
+		})
+		b := startBot(t, env, "--db", "postgres://postgres@"+ln.Addr().String()+"/test?sslmode=disable", "--feed", feed, "run")
+		select {
+		case c := <-accepted:
+			accepted <- c
+		case <-ctx.Done():
+			t.Fatal("pmbot never connected")
+		}
 		b.stop(ctx) // exit status 0
 		if !strings.Contains(b.logs(), "pmbot stopped before it could start") {
 			t.Errorf("logs = %s, want the stop said", b.logs())
