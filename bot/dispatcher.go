@@ -346,7 +346,7 @@ func (d *Dispatcher) release(ctx context.Context, dls []store.Delivery) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	if err := d.Store.ReleaseClaims(rctx, claims); err != nil {
-		d.Logger.Warn("cannot give back claimed deliveries; they wait for their lease to end", "deliveries", len(claims), "err", err)
+		d.Logger.Warn("cannot give back claimed deliveries now; the next run does, while their lease lasts", "deliveries", len(claims), "err", err)
 		until := d.now().Add(claimLease)
 		for _, c := range claims {
 			d.hold(heldClaim{claim: c, until: until})
