@@ -4,10 +4,12 @@
 package searchtest
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,4 +131,73 @@ func BenchQueries(b *testing.B, kind string, search func(q string)) {
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)/2].Nanoseconds())/1e3, "p50-µs")
 	b.ReportMetric(float64(times[len(times)*99/100].Nanoseconds())/1e3, "p99-µs")
+}
+
+// JudgmentFiles are the relevance judgments over the Post Mortem feed.
+var JudgmentFiles = []string{"search-judgments.tsv", "search-judgments-extra.tsv"}
+
+// Judgment is one line of a judgments file: a query and the numbers of the
+// episodes that answer it.
+type Judgment struct {
+	Query    string
+	Relevant []int
+}
+
+// Judgments reads a judgments file of the repository's testdata.
+func Judgments(tb testing.TB, name string) []Judgment {
+	tb.Helper()
+	f, err := os.Open(feedstest.Path(name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var out []Judgment
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		// Comments start with "# "; "#17" is a query.
+		if line == "#" || strings.HasPrefix(line, "# ") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		q, nums, ok := strings.Cut(line, "\t")
+		if !ok {
+			tb.Fatalf("%s: bad line %q", name, line)
+		}
+		j := Judgment{Query: q}
+		for _, n := range strings.Split(nums, ",") {
+			v, err := strconv.Atoi(strings.TrimSpace(n))
+			if err != nil {
+				tb.Fatalf("%s: bad line %q", name, line)
+			}
+			j.Relevant = append(j.Relevant, v)
+		}
+		out = append(out, j)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// MRR is the mean over a judgments file's queries of 1/rank of the first
+// relevant episode in the top 10 that search returns (episode numbers, best
+// first), 0 when none is there; it logs every query's rank.
+func MRR(tb testing.TB, name string, search func(q string) []int) float64 {
+	tb.Helper()
+	js := Judgments(tb, name)
+	var sum float64
+	for _, j := range js {
+		got := search(j.Query)
+		rank := 0
+		for i, n := range got[:min(len(got), 10)] {
+			if rank == 0 && slices.Contains(j.Relevant, n) {
+				rank = i + 1
+			}
+		}
+		if rank > 0 {
+			sum += 1 / float64(rank)
+		}
+		tb.Logf("%-28q rank %d (want %v, got %v)", j.Query, rank, j.Relevant, got)
+	}
+	return sum / float64(len(js))
 }
