@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pmbot/pmbot/bot/console"
+	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/config"
 	"github.com/pmbot/pmbot/feeds"
 	"github.com/pmbot/pmbot/store"
@@ -211,6 +213,62 @@ func BenchmarkColdQuery(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/command")
+		})
+	}
+}
+
+// BenchmarkCatalogueGrowth is how the bot's costs grow with its catalogue:
+// over databases of 1,000, 10,000 and 50,000 episodes, the start-up of `run`
+// (as BenchmarkStartup10k), a poll of the feed (730 items to reconcile with
+// what is stored), and chat commands through the router (`latest`,
+// `episode 3`, `search nintendo`).
+//
+//	go test ./cmd/pmbot -run '^$' -bench CatalogueGrowth -benchtime 5x
+func BenchmarkCatalogueGrowth(b *testing.B) {
+	ctx := context.Background()
+	log := newLogger(config.Config{Log: config.Log{Level: "error"}}, io.Discard)
+	for _, n := range []int{1000, 10000, 50000} {
+		b.Run(fmt.Sprintf("episodes-%d", n), func(b *testing.B) {
+			dbPath, feedPath := storeWith(b, n)
+			cfg, err := config.Load(strings.NewReader(""), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg.Feeds = []config.Feed{{Name: "gb", URL: feedPath}}
+			cfg.Database = dbPath
+			open := func(b *testing.B) *app {
+				a, err := newApp(ctx, cfg, log, io.Discard, io.Discard, nil, needs{dispatch: true, search: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return a
+			}
+			b.Run("startup", func(b *testing.B) {
+				for b.Loop() {
+					open(b).Close()
+				}
+			})
+			a := open(b)
+			defer a.Close()
+			b.Run("poll", func(b *testing.B) {
+				for b.Loop() {
+					if _, _, err := a.poller.PollDue(ctx, true); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			for _, cmd := range []struct {
+				name string
+				args []string
+			}{{"latest", nil}, {"episode", []string{"3"}}, {"search", []string{"nintendo"}}} {
+				b.Run("command-"+cmd.name, func(b *testing.B) {
+					for b.Loop() {
+						if _, err := a.router.Dispatch(ctx, commands.Request{Name: cmd.name, Args: cmd.args, Platform: console.Platform, ChannelID: console.Channel}); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
 		})
 	}
 }
