@@ -161,10 +161,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 		Logger:         log.With("component", "poller"),
 	}
 	a.digester = &bot.Digester{Store: db, Logger: log.With("component", "digest"), Match: search.Matches}
+	searcherOn := func(ix *search.Index) bot.Searcher {
+		return bot.Searcher{Index: ix, Store: db, Feed: cfg.Feeds[0].Name, FirstPollWait: firstPollWait}
+	}
 	switch {
 	case index != nil:
 		a.poller.Recorded = bot.Indexer{Index: index}.Recorded
-		a.searcher = bot.Searcher{Index: index, Store: db, Feed: cfg.Feeds[0].Name, FirstPollWait: firstPollWait}
+		a.searcher = searcherOn(index)
 	case n.search:
 		// A one-shot command builds the index only if its question needs it:
 		// `takeaways 3` or `latest` answer from the store alone. Built after
@@ -174,7 +177,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 			if err := r.Build(ctx); err != nil {
 				return nil, err
 			}
-			return bot.Searcher{Index: r.Index, Store: db, Feed: cfg.Feeds[0].Name, FirstPollWait: firstPollWait}, nil
+			return searcherOn(r.Index), nil
 		}}
 	}
 	a.router = commands.New("/postmortem", commands.Deps{

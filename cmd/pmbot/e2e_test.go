@@ -465,15 +465,22 @@ type posted struct {
 	channel, id string
 }
 
+// readStore opens the database a bot left (or runs on) read-only.
+func readStore(ctx context.Context, t testing.TB, database string) *store.DB {
+	t.Helper()
+	db, err := store.Open(ctx, database, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // checkOutbox checks, in the database the bot left, that every delivery was
 // recorded as sent, with the id of the one message that carries its key.
 func checkOutbox(t testing.TB, dbPath string, byKey map[string]posted) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := readStore(ctx, t, dbPath)
 	defer db.Close()
 	dls, err := db.Deliveries(ctx, "")
 	if err != nil {
@@ -508,10 +515,7 @@ func checkRecorded(t testing.TB, d store.Delivery, byKey map[string]posted) {
 func recordedKeys(t testing.TB, dbPath string) map[string]bool {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := readStore(ctx, t, dbPath)
 	defer db.Close()
 	dls, err := db.Deliveries(ctx, store.StatusSent)
 	if err != nil {

@@ -961,10 +961,7 @@ func sigkillSQLite(t *testing.T, tr *faultTrial) {
 // for a retry or held by a claim.
 func waitSettled(ctx context.Context, t *testing.T, database string) error {
 	t.Helper()
-	db, err := store.Open(ctx, database, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := readStore(ctx, t, database)
 	defer db.Close()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -1381,10 +1378,7 @@ func platformFault(kind string) func(t *testing.T, tr *faultTrial) {
 func checkPausedOutbox(t *testing.T, dbPath string, byKey map[string]posted, platform, gone string) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dbPath, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := readStore(ctx, t, dbPath)
 	defer db.Close()
 	paused, err := db.PausedSubscriptions(ctx)
 	if err != nil {
