@@ -484,7 +484,7 @@ func TestIndexFollowsStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.poller.Recorded = Indexer{Index: index}.Recorded
-	s := Searcher{Index: index, Store: h.db, Feed: "test"}
+	s := &Searcher{Index: index, Store: h.db, Feed: "test"}
 	h.srv.set(http.StatusOK, rss(1, 2, ""), nil)
 	h.poll(t)
 	h.srv.set(http.StatusOK, strings.Replace(rss(1, 3, ""), "Notes 3", "Notes about Dragonblood", 1), nil)
@@ -524,7 +524,7 @@ func TestIndexRefresherFollowsAnotherPoller(t *testing.T) {
 	if err := r.Build(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s := Searcher{Index: r.Index, Store: h.db, Feed: "test"}
+	s := &Searcher{Index: r.Index, Store: h.db, Feed: "test"}
 	refresh := func(want int) {
 		t.Helper()
 		n, err := r.Refresh(ctx)

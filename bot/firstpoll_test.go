@@ -44,7 +44,7 @@ func TestQuestionsWaitForTheFirstPoll(t *testing.T) {
 	if !errors.As(err, &ue) || ue.Msg != "the feed is still being read for the first time; ask again in a few seconds" {
 		t.Fatalf("ByNumber during the first poll = %v, want the feed is still being read", err)
 	}
-	if _, err := (Searcher{Store: h.db, Feed: "test"}).Search(context.Background(), "episode", 5); !errors.As(err, &ue) {
+	if _, err := (&Searcher{Store: h.db, Feed: "test"}).Search(context.Background(), "episode", 5); !errors.As(err, &ue) {
 		t.Fatalf("search during the first poll = %v, want the feed is still being read", err)
 	}
 

@@ -60,7 +60,7 @@ func BenchmarkSearchCommand(b *testing.B) {
 	for _, size := range []int{1000, 10000, 50000} {
 		b.Run(fmt.Sprintf("episodes-%d", size), func(b *testing.B) {
 			db, r := searchCatalogue(b, size)
-			s := Searcher{Index: r.Index, Store: db, Feed: "corpus-1"}
+			s := &Searcher{Index: r.Index, Store: db, Feed: "corpus-1"}
 			for _, limit := range []struct {
 				name string
 				n    int

@@ -33,6 +33,7 @@ type Store interface {
 	EpisodeByNumber(ctx context.Context, feedID int64, n int) (Episode, error)
 	EpisodesByNumberPrefix(ctx context.Context, feedID int64, digits string, limit int) ([]Episode, error)
 	EpisodesByID(ctx context.Context, ids []int64) ([]Episode, error)
+	EpisodeCards(ctx context.Context, ids []int64) ([]Episode, error)
 	EpisodesSince(ctx context.Context, feedID int64, since, until time.Time) ([]Episode, error)
 	CountEpisodes(ctx context.Context, feedID int64) (int, error)
 	DamagedEpisodes(ctx context.Context) (int, error)

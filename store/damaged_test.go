@@ -48,7 +48,8 @@ func damagedSetup(t *testing.T, damage ...int) (*DB, Feed, map[int]int64, *bytes
 		if i > 0 {
 			data = `{"Number":"three"}` // JSON, but not an episode
 		}
-		if _, err := db.db.ExecContext(ctx, `UPDATE episodes SET data = ? WHERE id = ?`, data, ids[n]); err != nil {
+		// card_filled = 0: the card columns were damaged with it, or never written.
+		if _, err := db.db.ExecContext(ctx, `UPDATE episodes SET data = ?, card_filled = 0 WHERE id = ?`, data, ids[n]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -83,6 +84,9 @@ func TestDamagedEpisodeRowsAreLeftOut(t *testing.T) {
 		}, []int{1, 2, 5}},
 		{"EpisodesByID returns the others", func(db *DB, _ Feed, ids map[int]int64) ([]Episode, error) {
 			return db.EpisodesByID(ctx, []int64{ids[5], ids[3], ids[1], ids[4]})
+		}, []int{5, 1}},
+		{"EpisodeCards returns the others", func(db *DB, _ Feed, ids map[int]int64) ([]Episode, error) {
+			return db.EpisodeCards(ctx, []int64{ids[5], ids[3], ids[1], ids[4]})
 		}, []int{5, 1}},
 		{"EpisodesByID with only damaged ids", func(db *DB, _ Feed, ids map[int]int64) ([]Episode, error) {
 			return db.EpisodesByID(ctx, []int64{ids[3]})

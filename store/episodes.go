@@ -94,8 +94,8 @@ func (d *DB) ApplyPoll(ctx context.Context, plan PollPlan) (PollResult, error) {
 			if err != nil {
 				return err
 			}
-			err = tx.QueryRowContext(ctx, `INSERT INTO episodes (feed_id, guid, number, published, title, data, hash, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-				plan.FeedID, e.Episode.GUID, e.Episode.Number, unix(e.Episode.Published), e.Episode.Title, string(data), e.Hash, now).Scan(&ids[i])
+			err = tx.QueryRowContext(ctx, `INSERT INTO episodes (feed_id, guid, number, published, title, data, hash, first_seen, `+cardFields+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, `+cardValues+`) RETURNING id`,
+				append([]any{plan.FeedID, e.Episode.GUID, e.Episode.Number, unix(e.Episode.Published), e.Episode.Title, string(data), e.Hash, now}, cardArgs(e.Episode)...)...).Scan(&ids[i])
 			if err != nil {
 				return fmt.Errorf("insert episode %q: %w", e.Episode.GUID, err)
 			}
@@ -111,8 +111,8 @@ func (d *DB) ApplyPoll(ctx context.Context, plan PollPlan) (PollResult, error) {
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE episodes SET guid = ?, number = ?, published = ?, title = ?, data = ?, hash = ? WHERE id = ? AND feed_id = ?`,
-				e.Episode.GUID, e.Episode.Number, unix(e.Episode.Published), e.Episode.Title, string(data), e.Hash, e.ID, plan.FeedID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE episodes SET guid = ?, number = ?, published = ?, title = ?, data = ?, hash = ?, `+cardSet+` WHERE id = ? AND feed_id = ?`,
+				append(append([]any{e.Episode.GUID, e.Episode.Number, unix(e.Episode.Published), e.Episode.Title, string(data), e.Hash}, cardArgs(e.Episode)...), e.ID, plan.FeedID)...); err != nil {
 				return fmt.Errorf("update episode %q: %w", e.Episode.GUID, err)
 			}
 			res.Updated = append(res.Updated, Episode{ID: e.ID, FeedID: plan.FeedID, Episode: e.Episode})
@@ -333,14 +333,74 @@ func (d *DB) EpisodesByID(ctx context.Context, ids []int64) ([]Episode, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	eps, damaged, err := d.queryEpisodes(ctx, 0, `SELECT `+episodeColumns+` FROM episodes WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+	eps, damaged, err := d.queryEpisodes(ctx, 0, `SELECT `+episodeColumns+` FROM episodes WHERE id `+inList(len(ids)), int64Args(ids)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: episodes by id: %w", err)
 	}
+	return inOrder(ids, eps, damaged)
+}
+
+// EpisodeCards is EpisodesByID for a list of search results: the episodes as
+// a list item shows them, from their own columns: GUID, number, season, type,
+// titles, date, duration, links, image, language, notes as text and the
+// notes' Summary. The rest (the notes' HTML, what else was understood from
+// them, chapters) is left empty. Decoding each result's whole data was most of
+// a search's time.
+func (d *DB) EpisodeCards(ctx context.Context, ids []int64) ([]Episode, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// A row written before the columns existed, and not filled yet, reads its
+	// data.
+	rows, err := d.db.QueryContext(ctx, `SELECT id, feed_id, guid, number, published, title, `+cardFields+`, CASE WHEN card_filled = 0 THEN data ELSE '' END FROM episodes WHERE id `+inList(len(ids)), int64Args(ids)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: episode cards: %w", err)
+	}
+	defer rows.Close()
+	var eps []Episode
+	var damaged []int64
+	for rows.Next() {
+		var e Episode
+		var published int64
+		var filled int
+		var data string
+		ep := &e.Episode
+		if err := rows.Scan(&e.ID, &e.FeedID, &ep.GUID, &ep.Number, &published, &ep.Title, &ep.Season, &ep.Type, &ep.DurationSeconds,
+			&ep.Link, &ep.AudioURL, &ep.Image, &ep.Language, &ep.Notes.Summary, &ep.NotesText, &filled, &data); err != nil {
+			return nil, fmt.Errorf("store: episode cards: %w", err)
+		}
+		ep.Published = fromUnix(published)
+		if filled == 0 {
+			e.Episode = feeds.Episode{}
+			if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
+				d.noteDamaged(e.ID, e.FeedID, err)
+				damaged = append(damaged, e.ID)
+				continue
+			}
+		}
+		eps = append(eps, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: episode cards: %w", err)
+	}
+	return inOrder(ids, eps, damaged)
+}
+
+// cardFields are the columns EpisodeCards reads besides guid, number,
+// published and title; cardArgs gives their values for an episode, in order.
+const (
+	cardFields = `season, type, duration, link, audio_url, image, language, summary, notes_text, card_filled`
+	cardValues = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+	cardSet    = `season = ?, type = ?, duration = ?, link = ?, audio_url = ?, image = ?, language = ?, summary = ?, notes_text = ?, card_filled = ?`
+)
+
+func cardArgs(ep feeds.Episode) []any {
+	return []any{ep.Season, ep.Type, ep.DurationSeconds, ep.Link, ep.AudioURL, ep.Image, ep.Language, ep.Notes.Summary, ep.NotesText, 1}
+}
+
+// inOrder returns eps in the order of ids, without the damaged; an id in
+// neither is ErrNotFound.
+func inOrder(ids []int64, eps []Episode, damaged []int64) ([]Episode, error) {
 	byID := make(map[int64]Episode, len(eps))
 	for _, e := range eps {
 		byID[e.ID] = e
@@ -357,6 +417,71 @@ func (d *DB) EpisodesByID(ctx context.Context, ids []int64) ([]Episode, error) {
 		}
 	}
 	return out, nil
+}
+
+// inList is "IN (?, …)" with n placeholders.
+func inList(n int) string {
+	return `IN (?` + strings.Repeat(",?", n-1) + `)`
+}
+
+func int64Args(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
+// fillCards fills the card columns (see EpisodeCards) of the rows written
+// before they existed, a batch at a time, when the database opens. A row whose
+// data does not decode stays unfilled, and damaged.
+func (d *DB) fillCards(ctx context.Context) error {
+	const batch = 500
+	var after int64
+	for {
+		rows, err := d.db.QueryContext(ctx, `SELECT id, data FROM episodes WHERE card_filled = 0 AND id > ? ORDER BY id LIMIT ?`, after, batch)
+		if err != nil {
+			return fmt.Errorf("fill cards: %w", err)
+		}
+		type filled struct {
+			id int64
+			ep feeds.Episode
+		}
+		var todo []filled
+		n := 0
+		for rows.Next() {
+			var f filled
+			var data string
+			if err := rows.Scan(&f.id, &data); err != nil {
+				rows.Close()
+				return fmt.Errorf("fill cards: %w", err)
+			}
+			n++
+			after = f.id
+			if json.Unmarshal([]byte(data), &f.ep) == nil {
+				todo = append(todo, f)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("fill cards: %w", err)
+		}
+		err = d.tx(ctx, func(tx *sql.Tx) error {
+			for _, f := range todo {
+				// card_filled = 0: a poll may have rewritten the row meanwhile.
+				if _, err := tx.ExecContext(ctx, `UPDATE episodes SET `+cardSet+` WHERE id = ? AND card_filled = 0`, append(cardArgs(f.ep), f.id)...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("fill cards: %w", err)
+		}
+		if n < batch {
+			return nil
+		}
+	}
 }
 
 // CountEpisodes returns how many episodes a feed has.

@@ -132,6 +132,9 @@ func openPostgres(ctx context.Context, dsn string, opts Options, logger *slog.Lo
 		err = d.checkSchema(ctx)
 	default:
 		err = d.migratePostgres(ctx)
+		if err == nil {
+			err = d.fillCards(ctx)
+		}
 	}
 	if err != nil {
 		d.db.Close()

@@ -159,6 +159,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		d.Close()
 		return nil, openError(file, err)
 	}
+	if err := d.fillCards(ctx); err != nil {
+		d.Close()
+		return nil, openError(file, err)
+	}
 	if opts.Dispatcher {
 		if _, err := d.db.ExecContext(ctx, `UPDATE deliveries SET claimed_until = 0 WHERE status = 'pending' AND claimed_until > 0`); err != nil {
 			d.Close()

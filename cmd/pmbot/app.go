@@ -161,8 +161,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 		Logger:         log.With("component", "poller"),
 	}
 	a.digester = &bot.Digester{Store: db, Logger: log.With("component", "digest"), Match: search.Matches}
-	searcherOn := func(ix *search.Index) bot.Searcher {
-		return bot.Searcher{Index: ix, Store: db, Feed: cfg.Feeds[0].Name, FirstPollWait: firstPollWait}
+	searcherOn := func(ix *search.Index) *bot.Searcher {
+		return &bot.Searcher{Index: ix, Store: db, Feed: cfg.Feeds[0].Name, FirstPollWait: firstPollWait}
 	}
 	switch {
 	case index != nil:

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/shownotes"
 	"github.com/pmbot/pmbot/store"
 )
 
@@ -467,5 +469,61 @@ func testEpisodesSince(t *testing.T, open Opener) {
 		if diff := cmp.Diff(tt.want, nums); diff != "" {
 			t.Errorf("%s: EpisodesSince(%v, %v) (-want +got):\n%s", tt.name, tt.since, tt.until, diff)
 		}
+	}
+}
+
+// A search result's episodes: every field a list item shows, as the whole
+// episode has it, after a poll records them and after a poll rewrites them;
+// the notes' HTML and the rest of what was understood from them left out.
+func testEpisodeCards(t *testing.T, open Opener) {
+	e := newEnv(t, open)
+	f := e.feed("pm", "src")
+	full := func(n int, summary string) feeds.Episode {
+		x := ep(n, "a")
+		x.Season, x.DurationSeconds = 2, 3600+n
+		x.RawTitle = fmt.Sprintf("#%d %s", n, x.Title)
+		x.Link, x.Image, x.Language = fmt.Sprintf("https://a/%d", n), "https://a/cover.jpg", "fr"
+		x.NotesHTML = "<p>Notes with <b>markup</b></p>"
+		x.NotesText = fmt.Sprintf("Notes of episode %d, with markup", n)
+		x.Notes = feeds.Notes{Summary: summary, Takeaways: []string{"a takeaway"}, Links: []shownotes.Link{{URL: "https://x", Text: "x"}}}
+		return x
+	}
+	card := func(x feeds.Episode) feeds.Episode {
+		x.RawTitle, x.AudioType, x.AudioSize, x.NotesHTML, x.ChaptersURL, x.PodloveChapters = "", "", 0, "", "", nil
+		x.Notes = feeds.Notes{Summary: x.Notes.Summary}
+		return x
+	}
+	res := e.poll(f.ID, []feeds.Episode{full(2, "Two."), full(1, "One.")})
+	ids := map[int]int64{}
+	for _, x := range res.New {
+		ids[x.Number] = x.ID
+	}
+	check := func(when string, want ...feeds.Episode) {
+		t.Helper()
+		got, err := e.st.EpisodeCards(e.ctx, []int64{ids[1], ids[2]})
+		if err != nil {
+			t.Fatalf("EpisodeCards %s: %v", when, err)
+		}
+		var eps []feeds.Episode
+		for _, x := range got {
+			if x.FeedID != f.ID {
+				t.Errorf("EpisodeCards %s: episode %d of feed %d, want %d", when, x.ID, x.FeedID, f.ID)
+			}
+			eps = append(eps, x.Episode)
+		}
+		if diff := cmp.Diff(want, eps, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("EpisodeCards %s, in the order given (-want +got):\n%s", when, diff)
+		}
+	}
+	check("after the first poll", card(full(1, "One.")), card(full(2, "Two.")))
+	edited := full(2, "Two, edited.")
+	edited.Title, edited.NotesText = "A new title", "New notes"
+	e.poll(f.ID, []feeds.Episode{edited, full(1, "One.")})
+	check("after an edit", card(full(1, "One.")), card(edited))
+	if got, err := e.st.EpisodeCards(e.ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("EpisodeCards(none) = %v, %v; want nothing", got, err)
+	}
+	if _, err := e.st.EpisodeCards(e.ctx, []int64{ids[1], ids[2] + 1000}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("EpisodeCards(an id with no episode) = %v, want ErrNotFound", err)
 	}
 }

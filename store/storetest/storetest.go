@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"Episodes/Queries", testEpisodeQueries},
 		{"Episodes/ByNumberPrefix", testEpisodesByNumberPrefix},
 		{"Episodes/Since", testEpisodesSince},
+		{"Episodes/Cards", testEpisodeCards},
 		{"Outbox/Lifecycle", testOutbox},
 		{"Outbox/ClaimBatches", testClaimBatches},
 		{"Outbox/ClaimTokens", testClaimTokens},
