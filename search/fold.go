@@ -17,6 +17,28 @@ func foldRune(b []byte, r rune) []byte {
 		}
 		return append(b, byte(r))
 	}
+	if r < latinEnd {
+		return append(b, latinFolds[r-utf8.RuneSelf]...)
+	}
+	return foldOther(b, r)
+}
+
+// latinFolds are foldOther's answers for the Latin letters past ASCII (up to
+// latinEnd), worked out once: decomposing each accented letter of French
+// notes as it was read cost more than the rest of tokenizing them.
+var latinFolds = func() []string {
+	out := make([]string, latinEnd-utf8.RuneSelf)
+	for r := rune(utf8.RuneSelf); r < latinEnd; r++ {
+		out[r-utf8.RuneSelf] = string(foldOther(nil, r))
+	}
+	return out
+}()
+
+// latinEnd is where Latin Extended-B ends.
+const latinEnd = 0x250
+
+// foldOther is foldRune past ASCII.
+func foldOther(b []byte, r rune) []byte {
 	r = unicode.ToLower(r)
 	switch r {
 	case 'œ':

@@ -352,15 +352,26 @@ func (d *DB) EpisodeCards(ctx context.Context, ids []int64) ([]Episode, error) {
 	}
 	// A row written before the columns existed, and not filled yet, reads its
 	// data.
-	rows, err := d.db.QueryContext(ctx, `SELECT id, feed_id, guid, number, published, title, `+cardFields+`, CASE WHEN card_filled = 0 THEN data ELSE '' END FROM episodes WHERE id `+inList(len(ids)), int64Args(ids)...)
+	query := `SELECT id, feed_id, guid, number, published, title, ` + cardFields + `, CASE WHEN card_filled = 0 THEN data ELSE '' END FROM episodes WHERE id ` + inList(len(ids))
+	var rows *sql.Rows
+	var err error
+	if len(ids) <= maxPreparedIDs {
+		var st *sql.Stmt
+		if st, err = d.prepared(ctx, query); err == nil {
+			rows, err = st.QueryContext(ctx, int64Args(ids)...)
+		}
+	} else {
+		rows, err = d.db.QueryContext(ctx, query, int64Args(ids)...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: episode cards: %w", err)
 	}
 	defer rows.Close()
-	var eps []Episode
+	eps := make([]Episode, 0, len(ids))
 	var damaged []int64
 	for rows.Next() {
-		var e Episode
+		eps = append(eps, Episode{})
+		e := &eps[len(eps)-1]
 		var published int64
 		var filled int
 		var data string
@@ -375,16 +386,19 @@ func (d *DB) EpisodeCards(ctx context.Context, ids []int64) ([]Episode, error) {
 			if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
 				d.noteDamaged(e.ID, e.FeedID, err)
 				damaged = append(damaged, e.ID)
-				continue
+				eps = eps[:len(eps)-1]
 			}
 		}
-		eps = append(eps, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: episode cards: %w", err)
 	}
 	return inOrder(ids, eps, damaged)
 }
+
+// maxPreparedIDs bounds the lists of ids EpisodeCards keeps a statement for,
+// one per length: a page of search results is far shorter.
+const maxPreparedIDs = 50
 
 // cardFields are the columns EpisodeCards reads besides guid, number,
 // published and title; cardArgs gives their values for an episode, in order.
@@ -401,16 +415,16 @@ func cardArgs(ep feeds.Episode) []any {
 // inOrder returns eps in the order of ids, without the damaged; an id in
 // neither is ErrNotFound.
 func inOrder(ids []int64, eps []Episode, damaged []int64) ([]Episode, error) {
-	byID := make(map[int64]Episode, len(eps))
-	for _, e := range eps {
-		byID[e.ID] = e
+	at := make(map[int64]int, len(eps))
+	for i, e := range eps {
+		at[e.ID] = i
 	}
 	out := make([]Episode, 0, len(ids))
 	for _, id := range ids {
-		e, ok := byID[id]
+		i, ok := at[id]
 		switch {
 		case ok:
-			out = append(out, e)
+			out = append(out, eps[i])
 		case slices.Contains(damaged, id):
 		default:
 			return nil, fmt.Errorf("store: episode id %d: %w", id, ErrNotFound)

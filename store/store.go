@@ -60,6 +60,8 @@ type DB struct {
 	// Close was called, and no lease is handed out any more.
 	leases map[*lease]bool
 	closed bool
+	// stmts are the statements kept prepared (see prepared).
+	stmts map[string]*sql.Stmt
 }
 
 // ReadOnly reports whether the database was opened with Options.ReadOnly.
@@ -293,11 +295,37 @@ func databaseFile(db string) (string, error) {
 // releases its lock.
 func (d *DB) Close() error {
 	d.releaseLeases()
+	d.mu.Lock()
+	for _, st := range d.stmts {
+		st.Close()
+	}
+	d.stmts = nil
+	d.mu.Unlock()
 	err := d.db.Close()
 	if d.lock != nil {
 		d.lock.Close()
 	}
 	return err
+}
+
+// prepared returns query prepared once for the DB's life: for the statements
+// a search makes on every answer, where parsing the SQL each time was a fifth
+// of their cost.
+func (d *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st, ok := d.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := d.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if d.stmts == nil {
+		d.stmts = make(map[string]*sql.Stmt)
+	}
+	d.stmts[query] = st
+	return st, nil
 }
 
 // migrationVersions returns the embedded migrations of an engine (its folder)
