@@ -95,6 +95,10 @@ type Index struct {
 	prev      []byte
 	prevStart int
 
+	// unshared turns shareStems off, for the test that checks sharing
+	// changes no answer.
+	unshared bool
+
 	// pool keeps searchers' per-document arrays between queries: allocating them
 	// per query would make the garbage collector the slowest part of a search.
 	pool sync.Pool
@@ -196,11 +200,13 @@ func (ix *Index) compact() {
 		}
 		return slices.Clip(out)
 	}
+	// Stems first, into new lists: a stem may share its word's list
+	// (shareStems), which keep rewrites in place.
+	for st, post := range ix.stemPost {
+		ix.stemPost[st] = keep(slices.Clone(post))
+	}
 	for w, post := range ix.wordPost {
 		ix.wordPost[w] = keep(post)
-	}
-	for st, post := range ix.stemPost {
-		ix.stemPost[st] = keep(post)
 	}
 	ix.docs = live
 	clear(ix.byID)
@@ -414,7 +420,41 @@ func (ix *Index) prepare() {
 	}
 	trim(ix.wordPost)
 	trim(ix.stemPost)
+	ix.shareStems()
 	ix.dirty = false
+}
+
+// shareStems makes each stem that only one word has ("nintendo", "kubernetes")
+// use that word's postings, which it duplicates: most stems are such, and
+// sharing saves a fifth of the index. The shared list is clipped, so that
+// appending to either copies it rather than write into the other's; compact
+// reads the stems before it rewrites the words in place.
+func (ix *Index) shareStems() {
+	if ix.unshared {
+		return
+	}
+	words := make([]int32, len(ix.stemStr))
+	for w, sts := range ix.wordStems {
+		for _, st := range sts {
+			if words[st] == 0 {
+				words[st] = int32(w) + 1
+			} else {
+				words[st] = -1
+			}
+		}
+	}
+	for st, w := range words {
+		if w <= 0 {
+			continue
+		}
+		wp, sp := ix.wordPost[w-1], ix.stemPost[st]
+		// A word may get a stem after its first documents (an accented
+		// spelling seen later): then the stem's list is shorter.
+		if len(sp) == 0 || len(wp) != len(sp) || &wp[0] == &sp[0] || !slices.Equal(wp, sp) {
+			continue
+		}
+		ix.stemPost[st] = slices.Clip(wp)
+	}
 }
 
 // trim gives back the room that appending left at the end of posting lists (a
