@@ -95,6 +95,10 @@ type Index struct {
 	prev      []byte
 	prevStart int
 
+	// packed is how many postings pack placed; moved how many have been left
+	// behind since by lists that grew (see grow).
+	packed, moved int
+
 	// unshared turns shareStems off, for the test that checks sharing
 	// changes no answer.
 	unshared bool
@@ -122,6 +126,7 @@ func (ix *Index) reset() {
 	ix.byID = map[int64]uint32{}
 	ix.byNumber = map[int][]uint32{}
 	ix.live = 0
+	ix.packed, ix.moved = 0, 0
 	ix.lenSum = [numFields]uint64{}
 	ix.withField = [numFields]int{}
 	ix.docWords = map[uint32]posting{}
@@ -209,6 +214,8 @@ func (ix *Index) compact() {
 		ix.wordPost[w] = keep(post)
 	}
 	ix.docs = live
+	// The stems' lists are new: pack again.
+	ix.moved = ix.packed + 1
 	clear(ix.byID)
 	clear(ix.byNumber)
 	for n, e := range live {
@@ -241,7 +248,7 @@ func (ix *Index) add(d Doc) {
 
 	for w, p := range ix.docWords {
 		p.doc = n
-		ix.wordPost[w] = append(ix.wordPost[w], p)
+		ix.wordPost[w] = ix.grow(ix.wordPost[w], p)
 		for _, s := range ix.wordStems[w] {
 			sp, ok := ix.docStems[s]
 			if !ok {
@@ -254,7 +261,7 @@ func (ix *Index) add(d Doc) {
 	}
 	for s, p := range ix.docStems {
 		p.doc = n
-		ix.stemPost[s] = append(ix.stemPost[s], p)
+		ix.stemPost[s] = ix.grow(ix.stemPost[s], p)
 	}
 
 	ix.docs = append(ix.docs, e)
@@ -385,6 +392,117 @@ func containsID(list []uint32, id uint32) bool {
 // room the build left in the postings before the index settles in memory.
 func (ix *Index) Prepare() { ix.prepare() }
 
+// grow appends a posting to a list, counting the postings a full list leaves
+// behind when it moves (in the pack, or wherever it was).
+func (ix *Index) grow(l []posting, p posting) []posting {
+	if len(l) == cap(l) {
+		ix.moved += len(l)
+	}
+	return append(l, p)
+}
+
+// packWords does for the dictionary what pack does for the postings: the
+// words and stems go into one string each, the maps are made again on them,
+// and each word's stem ids go into one array. The record of accented
+// spellings already stemmed, a build's shortcut, starts again empty: stemming
+// one again adds nothing.
+func (ix *Index) packWords() {
+	ix.wordStr = packStrings(ix.wordStr)
+	ix.words = make(map[string]uint32, len(ix.wordStr))
+	for id, w := range ix.wordStr {
+		ix.words[w] = uint32(id)
+	}
+	ix.stemStr = packStrings(ix.stemStr)
+	ix.stems = make(map[string]uint32, len(ix.stemStr))
+	for id, st := range ix.stemStr {
+		ix.stems[st] = uint32(id)
+	}
+	n := 0
+	for _, l := range ix.wordStems {
+		n += len(l)
+	}
+	ids := make([]uint32, 0, n)
+	for w, l := range ix.wordStems {
+		start := len(ids)
+		ids = append(ids, l...)
+		// Clipped: a stem added later copies the list out.
+		ix.wordStems[w] = ids[start:len(ids):len(ids)]
+	}
+	ix.accented = map[string]bool{}
+}
+
+// packStrings returns the strings as substrings of one.
+func packStrings(in []string) []string {
+	var b strings.Builder
+	n := 0
+	for _, s := range in {
+		n += len(s)
+	}
+	b.Grow(n)
+	for _, s := range in {
+		b.WriteString(s)
+	}
+	all := b.String()
+	out := make([]string, len(in))
+	off := 0
+	for i, s := range in {
+		out[i] = all[off : off+len(s)]
+		off += len(s)
+	}
+	return out
+}
+
+// pack copies every posting list into one allocation, stems that share their
+// word's list (shareStems) still sharing it. A build leaves the lists scattered
+// among the garbage of the episodes it read, so that the memory the garbage
+// held cannot go back to the system; packed, it can, and one allocation without
+// pointers is also nothing for the garbage collector to scan.
+func (ix *Index) pack() {
+	total := 0
+	for _, l := range ix.wordPost {
+		total += len(l)
+	}
+	wordOf := make(map[*posting]uint32, len(ix.wordPost))
+	for w, l := range ix.wordPost {
+		if len(l) > 0 {
+			wordOf[&l[0]] = uint32(w)
+		}
+	}
+	shares := make([]int32, len(ix.stemPost))
+	for st, l := range ix.stemPost {
+		shares[st] = -1
+		if len(l) == 0 {
+			continue
+		}
+		if w, ok := wordOf[&l[0]]; ok && len(ix.wordPost[w]) == len(l) {
+			shares[st] = int32(w)
+			continue
+		}
+		total += len(l)
+	}
+	ix.packWords()
+	ix.packed, ix.moved = total, 0
+	arena := make([]posting, 0, total)
+	place := func(l []posting) []posting {
+		if len(l) == 0 {
+			return nil
+		}
+		start := len(arena)
+		arena = append(arena, l...)
+		return arena[start:len(arena):len(arena)]
+	}
+	for w, l := range ix.wordPost {
+		ix.wordPost[w] = place(l)
+	}
+	for st, l := range ix.stemPost {
+		if w := shares[st]; w >= 0 {
+			ix.stemPost[st] = ix.wordPost[w]
+		} else {
+			ix.stemPost[st] = place(l)
+		}
+	}
+}
+
 func (ix *Index) prepare() {
 	ix.mu.RLock()
 	dirty := ix.dirty
@@ -421,6 +539,11 @@ func (ix *Index) prepare() {
 	trim(ix.wordPost)
 	trim(ix.stemPost)
 	ix.shareStems()
+	// A build has moved every list; a poll, a few. Packing again once a
+	// quarter of the pack has been left behind bounds what it wastes.
+	if ix.moved > ix.packed/4 {
+		ix.pack()
+	}
 	ix.dirty = false
 }
 
