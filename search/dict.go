@@ -78,14 +78,34 @@ func (w *fuzzyWalk) walk(lo, hi, depth int) {
 	if depth+1 >= len(w.rows) {
 		return
 	}
-	m := len(w.q)
+	m, k := len(w.q), w.maxDist
 	row, next := w.rows[depth], w.rows[depth+1]
+	// Only the cells within k of the diagonal can be k or less: the others
+	// are left out, and the two that bound the band set to k+1 (rows are
+	// reused from branch to branch, so whatever else they hold is stale).
+	i := depth + 1
+	a, b := max(1, i-k), min(m, i+k)
 	for lo < hi {
 		c := words[dict[lo]][depth]
-		end := lo + sort.Search(hi-lo, func(i int) bool { return words[dict[lo+i]][depth] > c })
-		next[0] = depth + 1
-		best := next[0]
-		for j := 1; j <= m; j++ {
+		// The end of the words whose next byte is c, by binary search.
+		end, top := lo+1, hi
+		for end < top {
+			mid := int(uint(end+top) >> 1)
+			if words[dict[mid]][depth] > c {
+				top = mid
+			} else {
+				end = mid + 1
+			}
+		}
+		next[0] = i
+		if a > 1 {
+			next[a-1] = k + 1
+		}
+		best := k + 1
+		if a == 1 {
+			best = next[0]
+		}
+		for j := a; j <= b; j++ {
 			cost := 1
 			if w.q[j-1] == c {
 				cost = 0
@@ -97,8 +117,11 @@ func (w *fuzzyWalk) walk(lo, hi, depth int) {
 			next[j] = v
 			best = min(best, v)
 		}
-		if best <= w.maxDist {
-			if len(words[dict[lo]]) == depth+1 && next[m] <= w.maxDist {
+		if b < m {
+			next[b+1] = k + 1
+		}
+		if best <= k {
+			if len(words[dict[lo]]) == i && b == m && next[m] <= k {
 				w.fn(dict[lo], next[m])
 			}
 			w.prefix = append(w.prefix[:depth], c)
