@@ -2,10 +2,13 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,18 +46,41 @@ type IndexRefresher struct {
 	// Every is how often Run looks; refreshEvery when zero.
 	Every  time.Duration
 	Logger *slog.Logger
+	// Saver, when set, is where Run saves the index whenever what it holds
+	// has changed, for one-shot commands to load (LoadIndex).
+	Saver IndexSaver
 
 	mu    sync.Mutex
 	feeds map[int64]indexedFeed
 	seed  maphash.Seed
+	// saved is the version of the index last saved, or found saved.
+	saved string
+}
+
+// IndexSaver keeps a copy of the search index in the store.
+type IndexSaver interface {
+	SearchIndex(ctx context.Context) (store.SavedIndex, error)
+	SearchPostings(ctx context.Context, gen int64, stem bool, term uint32) ([]byte, error)
+	SaveSearchIndex(ctx context.Context, version string, header []byte, words, stems [][]byte) (int64, error)
 }
 
 // indexedFeed is what the index holds of a feed: as of which poll, and each
 // episode's content hash by GUID, both digested to 64 bits (a map of the
 // strings was a tenth of an idle bot's heap at 10,000 episodes).
 type indexedFeed struct {
-	polls  int
-	hashes map[uint64]uint64
+	polls, changes int
+	hashes         map[uint64]uint64
+}
+
+// indexVersion names what an index holds: for each feed, how many polls that
+// changed episodes it has seen (store.Feed.Changes).
+func indexVersion(changes map[int64]int) string {
+	ids := slices.Sorted(maps.Keys(changes))
+	var b strings.Builder
+	for _, id := range ids {
+		fmt.Fprintf(&b, "%d:%d;", id, changes[id])
+	}
+	return b.String()
 }
 
 // digests returns hashes (content hash by GUID) digested for indexedFeed.
@@ -95,7 +121,7 @@ func (r *IndexRefresher) Build(ctx context.Context) error {
 			return fmt.Errorf("bot: build index: %w", err)
 		}
 		r.Index.Add(docs(eps)...)
-		r.feeds[f.ID] = indexedFeed{polls: f.Polls, hashes: r.digests(hashes)}
+		r.feeds[f.ID] = indexedFeed{polls: f.Polls, changes: f.Changes, hashes: r.digests(hashes)}
 	}
 	r.Index.Prepare()
 	return nil
@@ -135,12 +161,13 @@ func (r *IndexRefresher) Refresh(ctx context.Context) (int, error) {
 			r.Index.Add(docs(eps)...)
 			added += len(eps)
 		}
-		r.feeds[f.ID] = indexedFeed{polls: f.Polls, hashes: r.digests(hashes)}
+		r.feeds[f.ID] = indexedFeed{polls: f.Polls, changes: f.Changes, hashes: r.digests(hashes)}
 	}
 	return added, nil
 }
 
-// Run refreshes the index every Every until ctx ends; a failed refresh is
+// Run refreshes the index every Every until ctx ends, and saves it (when
+// Saver is set) at start and whenever it changed; a failed refresh or save is
 // logged and tried again at the next.
 func (r *IndexRefresher) Run(ctx context.Context) {
 	every := r.Every
@@ -150,6 +177,11 @@ func (r *IndexRefresher) Run(ctx context.Context) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if r.Saver != nil {
+			if err := r.Save(ctx); err != nil && ctx.Err() == nil && r.Logger != nil {
+				r.Logger.Warn("search index not saved", "err", err)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -163,6 +195,84 @@ func (r *IndexRefresher) Run(ctx context.Context) {
 			r.Logger.Debug("search index refreshed", "episodes", n)
 		}
 	}
+}
+
+// Save saves the index to Saver, for one-shot commands (LoadIndex), unless
+// the one saved already holds what it holds.
+func (r *IndexRefresher) Save(ctx context.Context) error {
+	r.mu.Lock()
+	changes := make(map[int64]int, len(r.feeds))
+	for id, f := range r.feeds {
+		changes[id] = f.changes
+	}
+	saved := r.saved
+	r.mu.Unlock()
+	version := indexVersion(changes)
+	if version == saved {
+		return nil
+	}
+	// Another replica may have saved it.
+	if cur, err := r.Saver.SearchIndex(ctx); err == nil && cur.Version == version {
+		r.mu.Lock()
+		r.saved = version
+		r.mu.Unlock()
+		return nil
+	}
+	// Taken after the version was read, the snapshot holds at least what the
+	// version says (it may hold more: the poller adds as it records).
+	snap := r.Index.Snapshot()
+	start := time.Now()
+	if _, err := r.Saver.SaveSearchIndex(ctx, version, snap.Header, snap.Words, snap.Stems); err != nil {
+		return fmt.Errorf("bot: save search index: %w", err)
+	}
+	if r.Logger != nil {
+		r.Logger.Debug("search index saved", "documents", r.Index.Len(), "took", time.Since(start).Round(time.Millisecond))
+	}
+	r.mu.Lock()
+	r.saved = version
+	r.mu.Unlock()
+	return nil
+}
+
+// IndexLoader is what LoadIndex reads.
+type IndexLoader interface {
+	Feeds(ctx context.Context) ([]store.Feed, error)
+	SearchIndex(ctx context.Context) (store.SavedIndex, error)
+	SearchPostings(ctx context.Context, gen int64, stem bool, term uint32) ([]byte, error)
+}
+
+// LoadIndex returns the index `run` saved when it holds what the store holds
+// now, reading its lists of postings as queries need them (ctx is theirs);
+// nil when there is none, or the store has changed since. A one-shot command
+// answers from it in milliseconds where building the index reads every
+// episode.
+func LoadIndex(ctx context.Context, st IndexLoader) (*search.Index, error) {
+	saved, err := st.SearchIndex(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bot: load search index: %w", err)
+	}
+	fs, err := st.Feeds(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bot: load search index: %w", err)
+	}
+	changes := make(map[int64]int, len(fs))
+	for _, f := range fs {
+		changes[f.ID] = f.Changes
+	}
+	if indexVersion(changes) != saved.Version {
+		return nil, nil
+	}
+	ix, err := search.LoadSnapshot(saved.Header, func(stem bool, id uint32) ([]byte, error) {
+		return st.SearchPostings(ctx, saved.Gen, stem, id)
+	})
+	if err != nil {
+		// Saved by another version of pmbot, or damaged: build it instead.
+		return nil, nil
+	}
+	return ix, nil
 }
 
 func docs(eps []store.Episode) []search.Doc {
@@ -218,6 +328,10 @@ func (s *Searcher) Search(ctx context.Context, query string, limit int) ([]comma
 		s.feedID.Store(id)
 	}
 	results := s.Index.SearchFeed(query, id, limit)
+	if err := s.Index.Err(); err != nil {
+		// A loaded index (LoadIndex) whose lists could not be read.
+		return nil, fmt.Errorf("bot: search: %w", err)
+	}
 	if len(results) == 0 {
 		return nil, nil
 	}

@@ -99,6 +99,10 @@ type Index struct {
 	// behind since by lists that grew (see grow).
 	packed, moved int
 
+	// lazy holds a loaded snapshot's lists until queries need them
+	// (LoadSnapshot); nil for an index built from documents.
+	lazy *lazyLists
+
 	// unshared turns shareStems off, for the test that checks sharing
 	// changes no answer.
 	unshared bool
@@ -146,6 +150,10 @@ func (ix *Index) Len() int {
 func (ix *Index) Add(docs ...Doc) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if ix.lazy != nil {
+		ix.materialize()
+		ix.lazy = nil
+	}
 	for _, d := range docs {
 		if old, ok := ix.byID[d.ID]; ok {
 			ix.remove(old)
@@ -535,6 +543,11 @@ func (ix *Index) prepare() {
 		for f := range numFields {
 			e.knorm[f] = k1 * (1 - fieldB[f] + fieldB[f]*float32(e.lens[f])/avg[f])
 		}
+	}
+	if ix.lazy != nil {
+		// A loaded snapshot's lists are as they were saved, or not read yet.
+		ix.dirty = false
+		return
 	}
 	trim(ix.wordPost)
 	trim(ix.stemPost)

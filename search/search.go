@@ -167,7 +167,7 @@ func (s *searcher) run(q query) {
 	for i := 0; i+1 < len(q.words); i++ {
 		j := q.words[i].word + q.words[i+1].word
 		if id, ok := s.ix.words[j]; ok {
-			s.postings(s.ix.wordPost[id], weightJoin)
+			s.postings(s.ix.wordList(id), weightJoin)
 			s.marks.joins[j] = true
 			s.flush(bit[i] | bit[i+1])
 		}
@@ -187,13 +187,13 @@ func (s *searcher) run(q query) {
 func (s *searcher) word(w qword, last bool, number int) {
 	ix := s.ix
 	if id, ok := ix.words[w.word]; ok {
-		s.postings(ix.wordPost[id], weightExact)
+		s.postings(ix.wordList(id), weightExact)
 		s.marks.words[w.word] = true
 	}
 	s.stemBuf = stems(s.stemBuf, w.word, w.lower)
 	for _, st := range s.stemBuf {
 		if id, ok := ix.stems[st]; ok {
-			s.postings(ix.stemPost[id], weightStem)
+			s.postings(ix.stemList(id), weightStem)
 			s.marks.stems[st] = true
 		}
 	}
@@ -248,17 +248,17 @@ func (s *searcher) prefix(p string, weight float32) {
 		}
 	}
 	if len(terms) > maxPrefixTerms {
-		sort.Slice(terms, func(i, j int) bool { return len(ix.wordPost[terms[i]]) > len(ix.wordPost[terms[j]]) })
+		sort.Slice(terms, func(i, j int) bool { return ix.wordDF(terms[i]) > ix.wordDF(terms[j]) })
 		terms = terms[:maxPrefixTerms]
 	}
 	budget := maxPrefixPostings
 	for _, id := range terms {
-		post := ix.wordPost[id]
-		if len(post) > budget {
+		df := ix.wordDF(id)
+		if df > budget {
 			continue
 		}
-		budget -= len(post)
-		s.postings(post, weight)
+		budget -= df
+		s.postings(ix.wordList(id), weight)
 		s.marks.words[ix.wordStr[id]] = true
 	}
 }
@@ -275,7 +275,7 @@ func (s *searcher) split(w string) {
 		}
 		s.marks.words[w[:k]] = true
 		s.marks.words[w[k:]] = true
-		pa, pb := ix.wordPost[a], ix.wordPost[b]
+		pa, pb := ix.wordList(a), ix.wordList(b)
 		idfA, idfB := s.idf(len(pa)), s.idf(len(pb))
 		for i, j := 0, 0; i < len(pa) && j < len(pb); {
 			switch {
@@ -315,7 +315,7 @@ func (s *searcher) typos(w string) {
 		if cands[i].dist != cands[j].dist {
 			return cands[i].dist < cands[j].dist
 		}
-		return len(ix.wordPost[cands[i].id]) > len(ix.wordPost[cands[j].id])
+		return ix.wordDF(cands[i].id) > ix.wordDF(cands[j].id)
 	})
 	if len(cands) > maxTypoTerms {
 		cands = cands[:maxTypoTerms]
@@ -325,7 +325,7 @@ func (s *searcher) typos(w string) {
 		if c.dist > 1 {
 			weight = weightTypo2
 		}
-		s.postings(ix.wordPost[c.id], weight)
+		s.postings(ix.wordList(c.id), weight)
 		s.marks.words[ix.wordStr[c.id]] = true
 	}
 }

@@ -57,7 +57,8 @@ type copyTable struct {
 // version.
 var copyTables = []copyTable{
 	{name: "feeds", order: "id", identity: true, columns: `id int, name text, source text, url text, title text, etag text,
-		last_modified text, next_poll_at int, last_polled_at int, failures int, failing_since int, last_error text, polls int`},
+		last_modified text, next_poll_at int, last_polled_at int, failures int, failing_since int, last_error text, polls int,
+		changes int`},
 	{name: "episodes", order: "id", identity: true, columns: `id int, feed_id int, guid text, number int, published int,
 		title text, data text, hash text, first_seen int, season int, type text, duration int, link text, audio_url text,
 		image text, language text, summary text, notes_text text, card_filled int`},

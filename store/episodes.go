@@ -117,6 +117,11 @@ func (d *DB) ApplyPoll(ctx context.Context, plan PollPlan) (PollResult, error) {
 			}
 			res.Updated = append(res.Updated, Episode{ID: e.ID, FeedID: plan.FeedID, Episode: e.Episode})
 		}
+		if len(res.New)+len(res.Updated) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE feeds SET changes = changes + 1 WHERE id = ?`, plan.FeedID); err != nil {
+				return err
+			}
+		}
 		for _, a := range plan.Aliases {
 			if err := addAlias(ctx, tx, plan.FeedID, a.EpisodeID, a.Key); err != nil {
 				return err

@@ -29,14 +29,17 @@ type Feed struct {
 	// Polls counts successful polls that returned content; 0 means the first poll
 	// is still to come.
 	Polls int
+	// Changes counts the polls that recorded new or changed episodes: what a
+	// saved search index is checked against (bot.IndexRefresher).
+	Changes int
 }
 
-const feedColumns = `id, name, source, url, title, etag, last_modified, next_poll_at, last_polled_at, failures, failing_since, last_error, polls`
+const feedColumns = `id, name, source, url, title, etag, last_modified, next_poll_at, last_polled_at, failures, failing_since, last_error, polls, changes`
 
 func scanFeed(row interface{ Scan(...any) error }) (Feed, error) {
 	var f Feed
 	var next, polled, failing int64
-	err := row.Scan(&f.ID, &f.Name, &f.Source, &f.URL, &f.Title, &f.ETag, &f.LastModified, &next, &polled, &f.Failures, &failing, &f.LastError, &f.Polls)
+	err := row.Scan(&f.ID, &f.Name, &f.Source, &f.URL, &f.Title, &f.ETag, &f.LastModified, &next, &polled, &f.Failures, &failing, &f.LastError, &f.Polls, &f.Changes)
 	f.NextPollAt, f.LastPolledAt, f.FailingSince = fromUnix(next), fromUnix(polled), fromUnix(failing)
 	return f, err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -141,6 +142,10 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 		// The index lives in memory: rebuilt from the store at start, then fed
 		// by polls, this process's or (replicas) another's.
 		a.refresher = &bot.IndexRefresher{Store: db, Logger: log.With("component", "search")}
+		if !db.ReadOnly() {
+			// Saved for one-shot commands, which load it rather than build it.
+			a.refresher.Saver = db
+		}
 		if err = a.refresher.Build(ctx); err != nil {
 			db.Close()
 			return nil, err
@@ -172,13 +177,24 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 		// A one-shot command builds the index only if its question needs it:
 		// `takeaways 3` or `latest` answer from the store alone. Built after
 		// any first poll, it holds what that poll recorded.
-		a.searcher = &lazySearcher{build: func(ctx context.Context) (commands.Searcher, error) {
-			r := &bot.IndexRefresher{Store: db, Logger: log.With("component", "search")}
-			if err := r.Build(ctx); err != nil {
-				return nil, err
-			}
-			return searcherOn(r.Index), nil
-		}}
+		a.searcher = &lazySearcher{
+			load: func(ctx context.Context) (commands.Searcher, error) {
+				ix, err := bot.LoadIndex(ctx, db)
+				if ix == nil || err != nil {
+					return nil, err
+				}
+				log.Debug("search index loaded as run saved it", "component", "search")
+				return searcherOn(ix), nil
+			},
+			build: func(ctx context.Context) (commands.Searcher, error) {
+				r := &bot.IndexRefresher{Store: db, Logger: log.With("component", "search")}
+				if err := r.Build(ctx); err != nil {
+					return nil, err
+				}
+				log.Debug("search index built from the episodes", "component", "search", "documents", r.Index.Len())
+				return searcherOn(r.Index), nil
+			},
+		}
 	}
 	a.router = commands.New("/postmortem", commands.Deps{
 		Catalog: a.catalog(),
@@ -216,16 +232,26 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, out, notes
 
 func (a *app) Close() error { return a.db.Close() }
 
-// lazySearcher builds its searcher at the first search.
+// lazySearcher makes its searcher at the first search: on the index `run`
+// saved (load) when it is there and current, else on one built from the store.
 type lazySearcher struct {
-	build func(ctx context.Context) (commands.Searcher, error)
+	load, build func(ctx context.Context) (commands.Searcher, error)
 
-	mu sync.Mutex
-	s  commands.Searcher
+	mu     sync.Mutex
+	s      commands.Searcher
+	loaded bool
 }
 
 func (l *lazySearcher) Search(ctx context.Context, query string, limit int) ([]commands.Hit, error) {
 	l.mu.Lock()
+	if l.s == nil && l.load != nil {
+		s, err := l.load(ctx)
+		if err != nil {
+			l.mu.Unlock()
+			return nil, err
+		}
+		l.s, l.loaded = s, s != nil
+	}
 	if l.s == nil {
 		s, err := l.build(ctx)
 		if err != nil {
@@ -234,9 +260,19 @@ func (l *lazySearcher) Search(ctx context.Context, query string, limit int) ([]c
 		}
 		l.s = s
 	}
-	s := l.s
+	s, loaded := l.s, l.loaded
 	l.mu.Unlock()
-	return s.Search(ctx, query, limit)
+	hits, err := s.Search(ctx, query, limit)
+	if loaded && errors.Is(err, store.ErrNotFound) {
+		// The saved index could not be read through (`run` saved a new one
+		// meanwhile): build it and ask again.
+		l.mu.Lock()
+		l.s, l.loaded = nil, false
+		l.load = nil
+		l.mu.Unlock()
+		return l.Search(ctx, query, limit)
+	}
+	return hits, err
 }
 
 // openReadOnly opens the database read-only for a command that only reads, when

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pmbot/pmbot/bot"
 	"github.com/pmbot/pmbot/bot/console"
 	"github.com/pmbot/pmbot/commands"
 	"github.com/pmbot/pmbot/config"
@@ -179,8 +180,10 @@ func idleRSS(b *testing.B, env []string, args func() []string) {
 }
 
 // BenchmarkColdQuery runs one-shot commands of the real binary, as a person
-// types them, on a database of 10,000 episodes (their feed not due) and on the
-// Post Mortem feed, and reports the wall time of each whole process.
+// types them, on a database of 10,000 episodes (their feed not due) with the
+// search index `run` saves in it, and without (search-nothing-saved: the
+// index is built), and on the Post Mortem feed, and reports the wall time of
+// each whole process.
 //
 //	go test ./cmd/pmbot -run '^$' -bench ColdQuery
 func BenchmarkColdQuery(b *testing.B) {
@@ -194,13 +197,37 @@ func BenchmarkColdQuery(b *testing.B) {
 	if _, stderr, code := pmbot(b, append(pm, "latest")...); code != 0 {
 		b.Fatalf("loading Post Mortem: %s", stderr)
 	}
-	big := []string{"--config", cfg, "--db", dbPath}
+	// As `run` leaves the database: the search index saved in it.
+	saved := filepath.Join(b.TempDir(), "saved.db")
+	data, err := os.ReadFile(dbPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(saved, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, saved, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &bot.IndexRefresher{Store: st, Saver: st}
+	if err := r.Build(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if err := r.Save(ctx); err != nil {
+		b.Fatal(err)
+	}
+	st.Close()
+	big := []string{"--config", cfg, "--db", saved}
+	unsaved := []string{"--config", cfg, "--db", dbPath}
 	for _, tt := range []struct {
 		name string
 		args []string
 	}{
 		{"episodes-10000/search", append(big, "search", "nintendo")},
 		{"episodes-10000/episode-words", append(big, "episode", "mario kart")},
+		{"episodes-10000/search-nothing-saved", append(unsaved, "search", "nintendo")},
 		{"episodes-10000/episode-number", append(big, "episode", "3")},
 		{"episodes-10000/takeaways", append(big, "takeaways", "3")},
 		{"postmortem/search", append(pm, "search", "bgp")},

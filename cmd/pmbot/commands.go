@@ -186,6 +186,14 @@ func cmdRun(ctx context.Context, c cli, stdin io.Reader, stdout, stderr io.Write
 		return err
 	}
 	defer a.Close()
+	// Saved for one-shot commands now, before the memory is given back: the
+	// save encodes the whole index once (it is skipped when the store holds
+	// this index already).
+	if a.refresher != nil && a.refresher.Saver != nil {
+		if err := a.refresher.Save(ctx); err != nil {
+			a.log.Warn("search index not saved; one-shot searches build it", "err", err)
+		}
+	}
 	// Building the index read every episode, which is garbage now: give the
 	// memory back at once rather than over the runtime's next minutes, since a
 	// bot idles most of its life.

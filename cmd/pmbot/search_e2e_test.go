@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pmbot/pmbot/feeds/feedstest"
 )
@@ -99,5 +101,65 @@ func TestTopicSubscription(t *testing.T) {
 	}
 	if len(got) != 2 || got[0] != 2 || got[1] != 4 {
 		t.Errorf("announced %v, want [2 4] (episodes about security)", got)
+	}
+}
+
+// `run` saves the search index; a one-shot `search` then loads it instead of
+// building it from every episode, and builds it again once a poll has changed
+// the episodes since, so that a new episode is found at once.
+func TestSearchFromSavedIndex(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "pmbot.db")
+	feed := testFeed(t, dir, 3, nil)
+	p := startBot(t, []string{"PMBOT_DIRECTORY_URL=http://127.0.0.1:1"}, "--db", db, "--feed", feed, "--log-level", "debug", "run")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// Saved at start (before the first poll), then once the refresher has
+	// seen the poll's episodes.
+	p.waitLogCount(ctx, "search index saved", 2)
+	p.stop(ctx)
+
+	search := func(query string) (numbers []int, how string) {
+		t.Helper()
+		stdout, stderr, code := pmbot(t, "--db", db, "--feed", feed, "--log-level", "debug", "search", "--json", query)
+		if code != 0 {
+			t.Fatalf("search %q: exit %d: %s", query, code, stderr)
+		}
+		var results []struct{ Number int }
+		if err := json.Unmarshal([]byte(stdout), &results); err != nil {
+			t.Fatalf("search %q: %v in %q", query, err, stdout)
+		}
+		for _, r := range results {
+			numbers = append(numbers, r.Number)
+		}
+		switch {
+		case strings.Contains(stderr, "search index loaded as run saved it"):
+			how = "loaded"
+		case strings.Contains(stderr, "search index built from the episodes"):
+			how = "built"
+		}
+		return numbers, how
+	}
+	if got, how := search("episode number 2"); how != "loaded" || len(got) == 0 || got[0] != 2 {
+		t.Errorf("search after run = %v, %s; want episode 2 first, from the saved index", got, how)
+	}
+	// A poll that records nothing new keeps the saved index current.
+	if _, stderr, code := pmbot(t, "--db", db, "--feed", feed, "poll", "--once"); code != 0 {
+		t.Fatalf("poll: %s", stderr)
+	}
+	if _, how := search("notes"); how != "loaded" {
+		t.Errorf("search after a poll that changed nothing: index %s, want loaded", how)
+	}
+	testFeed(t, dir, 4, func(i int) string {
+		if i == 4 {
+			return "<p>Recorded in Zanzibar.</p>"
+		}
+		return ""
+	})
+	if _, stderr, code := pmbot(t, "--db", db, "--feed", feed, "poll", "--once"); code != 0 {
+		t.Fatalf("poll: %s", stderr)
+	}
+	if got, how := search("zanzibar"); how != "built" || len(got) != 1 || got[0] != 4 {
+		t.Errorf("search after a poll that added episode 4 = %v, %s; want [4], built anew", got, how)
 	}
 }

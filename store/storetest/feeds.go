@@ -175,7 +175,7 @@ func testFeedState(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	want := f
-	want.Polls = 1 // counted by the poll; SaveFeedState leaves it alone
+	want.Polls, want.Changes = 1, 1 // counted by the poll; SaveFeedState leaves them alone
 	got, err := e.st.FeedByName(e.ctx, "pm")
 	if err != nil {
 		t.Fatal(err)

@@ -527,3 +527,101 @@ func testEpisodeCards(t *testing.T, open Opener) {
 		t.Errorf("EpisodeCards(an id with no episode) = %v, want ErrNotFound", err)
 	}
 }
+
+// The saved search index: none at first; a save replaces the last one whole,
+// under a new generation whose lists alone can be read; empty lists are not
+// saved; many lists (more than one INSERT's batch) come back as written.
+func testSearchIndex(t *testing.T, open Opener) {
+	e := newEnv(t, open)
+	if _, err := e.st.SearchIndex(e.ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("SearchIndex of a new store = %v, want ErrNotFound", err)
+	}
+	words := make([][]byte, 1000)
+	for i := range words {
+		if i%7 != 3 {
+			words[i] = []byte(fmt.Sprintf("word %d", i))
+		}
+	}
+	stems := [][]byte{nil, []byte("stem 1"), {0, 1, 2, 255}}
+	gen1, err := e.st.SaveSearchIndex(e.ctx, "1:3", []byte("header one"), words, stems)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := e.st.SearchIndex(e.ctx)
+	if err != nil || saved.Gen != gen1 || saved.Version != "1:3" || string(saved.Header) != "header one" {
+		t.Fatalf("SearchIndex = %+v, %v; want generation %d, version 1:3, header one", saved, err, gen1)
+	}
+	for _, tt := range []struct {
+		stem bool
+		term uint32
+		want []byte
+	}{
+		{false, 0, words[0]}, {false, 999, words[999]}, {false, 3, nil}, {true, 1, stems[1]}, {true, 2, stems[2]}, {true, 0, nil}, {true, 3, nil},
+	} {
+		got, err := e.st.SearchPostings(e.ctx, gen1, tt.stem, tt.term)
+		if tt.want == nil {
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("SearchPostings(stem %v, %d) = %q, %v; want ErrNotFound", tt.stem, tt.term, got, err)
+			}
+			continue
+		}
+		if err != nil || string(got) != string(tt.want) {
+			t.Errorf("SearchPostings(stem %v, %d) = %q, %v; want %q", tt.stem, tt.term, got, err, tt.want)
+		}
+	}
+	gen2, err := e.st.SaveSearchIndex(e.ctx, "1:4", []byte("header two"), [][]byte{[]byte("new")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gen2 == gen1 {
+		t.Errorf("a second save kept generation %d", gen1)
+	}
+	if _, err := e.st.SearchPostings(e.ctx, gen1, false, 0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a list of the replaced generation = %v, want ErrNotFound", err)
+	}
+	if got, err := e.st.SearchPostings(e.ctx, gen2, false, 0); err != nil || string(got) != "new" {
+		t.Errorf("SearchPostings of the new generation = %q, %v", got, err)
+	}
+	if saved, err := e.st.SearchIndex(e.ctx); err != nil || saved.Gen != gen2 || saved.Version != "1:4" {
+		t.Errorf("SearchIndex after the second save = %+v, %v", saved, err)
+	}
+}
+
+// Feed.Changes counts the polls that recorded new or changed episodes, not
+// the others: what a saved search index is checked against.
+func testPollChanges(t *testing.T, open Opener) {
+	e := newEnv(t, open)
+	f := e.feed("pm", "src")
+	changes := func() int {
+		t.Helper()
+		got, err := e.st.FeedByName(e.ctx, "pm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Changes
+	}
+	eps := feedOf("a", 1, 2)
+	for _, step := range []struct {
+		name string
+		eps  []feeds.Episode
+		want int
+	}{
+		{"first poll", eps, 1},
+		{"the same again", eps, 1},
+		{"a new episode", feedOf("a", 1, 2, 3), 2},
+		{"the same again", feedOf("a", 1, 2, 3), 2},
+	} {
+		e.poll(f.ID, step.eps)
+		if got := changes(); got != step.want {
+			t.Errorf("after %s: Changes = %d, want %d", step.name, got, step.want)
+		}
+	}
+	edited := feedOf("a", 1, 2, 3)
+	edited[0].Title, edited[0].NotesHTML = "A new title", "<p>New notes</p>"
+	if res := e.poll(f.ID, edited); len(res.Updated) != 1 {
+		t.Fatalf("the edit updated %d episodes, want 1", len(res.Updated))
+	}
+	if got := changes(); got != 3 {
+		t.Errorf("after an edit: Changes = %d, want 3", got)
+	}
+}
