@@ -79,6 +79,7 @@ func (ix *Index) SearchFeed(q string, feedID int64, limit int) []Result {
 	// What the query matched, for the results' snippets: the searcher's own
 	// marks go back to the pool.
 	m := &marks{words: maps.Clone(s.marks.words), stems: maps.Clone(s.marks.stems), joins: maps.Clone(s.marks.joins)}
+	m.heads = stemHeads(m.stems)
 	out := make([]Result, len(top))
 	for i, h := range top {
 		e := &ix.docs[h.doc]

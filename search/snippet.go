@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,6 +16,35 @@ const snippetLen = 160
 // indexed, stems, and joins of two adjacent words.
 type marks struct {
 	words, stems, joins map[string]bool
+	// heads are the stems' first bytes (up to stemHead): a token is stemmed
+	// only when it begins with one.
+	heads []string
+}
+
+// stemHead is how many first bytes of a stem a token must share to be
+// stemmed in a snippet.
+const stemHead = 3
+
+// stemHeads returns the distinct heads of the stems.
+func stemHeads(stems map[string]bool) []string {
+	var out []string
+	for st := range stems {
+		h := st[:min(len(st), stemHead)]
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// stemmable says whether a token begins like a matched stem.
+func (m *marks) stemmable(w []byte) bool {
+	for _, h := range m.heads {
+		if len(w) >= len(h) && string(w[:len(h)]) == h {
+			return true
+		}
+	}
+	return false
 }
 
 func newMarks() marks {
@@ -44,7 +74,7 @@ func (m *marks) find(text string) []span {
 	var prev []byte
 	prevSpan := span{-1, -1}
 	var buf []string
-	cache := map[string]bool{}
+	var cache map[string]bool
 	tz.each(text, func(t *token) bool {
 		sp := span{t.start, t.end}
 		hit := m.words[string(t.word)]
@@ -54,23 +84,21 @@ func (m *marks) find(text string) []span {
 			}
 			hit = true
 		}
-		if !hit && len(m.stems) > 0 {
+		if !hit && m.stemmable(t.word) {
 			w := string(t.word)
 			if v, ok := cache[w]; ok {
 				hit = v
 			} else {
-				for st := range m.stems {
-					if strings.HasPrefix(w, st[:min(len(st), 3)]) {
-						lower := ""
-						if t.lower != nil {
-							lower = string(t.lower)
-						}
-						buf = stems(buf, w, lower)
-						for _, x := range buf {
-							hit = hit || m.stems[x]
-						}
-						break
-					}
+				lower := ""
+				if t.lower != nil {
+					lower = string(t.lower)
+				}
+				buf = stems(buf, w, lower)
+				for _, x := range buf {
+					hit = hit || m.stems[x]
+				}
+				if cache == nil {
+					cache = make(map[string]bool)
 				}
 				cache[w] = hit
 			}
