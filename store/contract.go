@@ -30,6 +30,7 @@ type Store interface {
 	ContentHashes(ctx context.Context, feedID int64) (map[string]string, error)
 	Latest(ctx context.Context, feedID int64, n int) ([]Episode, error)
 	Episodes(ctx context.Context, feedID int64) ([]Episode, error)
+	EachEpisode(ctx context.Context, feedID int64, fn func(Episode) error) error
 	EpisodeByNumber(ctx context.Context, feedID int64, n int) (Episode, error)
 	EpisodesByNumberPrefix(ctx context.Context, feedID int64, digits string, limit int) ([]Episode, error)
 	EpisodesByID(ctx context.Context, ids []int64) ([]Episode, error)

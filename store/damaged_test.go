@@ -85,6 +85,11 @@ func TestDamagedEpisodeRowsAreLeftOut(t *testing.T) {
 		{"EpisodesByID returns the others", func(db *DB, _ Feed, ids map[int]int64) ([]Episode, error) {
 			return db.EpisodesByID(ctx, []int64{ids[5], ids[3], ids[1], ids[4]})
 		}, []int{5, 1}},
+		{"EachEpisode", func(db *DB, f Feed, _ map[int]int64) ([]Episode, error) {
+			var out []Episode
+			err := db.EachEpisode(ctx, f.ID, func(e Episode) error { out = append(out, e); return nil })
+			return out, err
+		}, []int{5, 2, 1}},
 		{"EpisodeCards returns the others", func(db *DB, _ Feed, ids map[int]int64) ([]Episode, error) {
 			return db.EpisodeCards(ctx, []int64{ids[5], ids[3], ids[1], ids[4]})
 		}, []int{5, 1}},

@@ -298,6 +298,36 @@ func (d *DB) Episodes(ctx context.Context, feedID int64) ([]Episode, error) {
 	return eps, nil
 }
 
+// EachEpisode calls fn with every episode of a feed, newest first (as
+// Episodes), as each is read and decoded, so that a caller's work on one
+// overlaps the reading of the next (the search index's build, on another
+// core). Damaged rows are left out. An error of fn stops it and is returned.
+func (d *DB) EachEpisode(ctx context.Context, feedID int64, fn func(Episode) error) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? ORDER BY published DESC, id DESC`, feedID)
+	if err != nil {
+		return fmt.Errorf("store: episodes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Episode
+		var data string
+		if err := rows.Scan(&e.ID, &e.FeedID, &data); err != nil {
+			return fmt.Errorf("store: episodes: %w", err)
+		}
+		if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
+			d.noteDamaged(e.ID, e.FeedID, err)
+			continue
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: episodes: %w", err)
+	}
+	return nil
+}
+
 // EpisodeByNumber returns the full episode numbered n (the newest, if a feed reuses
 // the number across seasons), or ErrNotFound. A damaged row is passed over for the
 // next episode with that number, or ErrNotFound.

@@ -625,3 +625,28 @@ func testPollChanges(t *testing.T, open Opener) {
 		t.Errorf("after an edit: Changes = %d, want 3", got)
 	}
 }
+
+// EachEpisode reads what Episodes returns, in its order, and stops at its
+// callback's first error.
+func testEachEpisode(t *testing.T, open Opener) {
+	e := newEnv(t, open)
+	f := e.feed("pm", "src")
+	e.poll(f.ID, feedOf("a", 1, 2, 3, 4))
+	want, err := e.st.Episodes(e.ctx, f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []store.Episode
+	if err := e.st.EachEpisode(e.ctx, f.ID, func(ep store.Episode) error { got = append(got, ep); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("EachEpisode (-Episodes +EachEpisode):\n%s", diff)
+	}
+	stop := errors.New("enough")
+	n := 0
+	err = e.st.EachEpisode(e.ctx, f.ID, func(store.Episode) error { n++; return stop })
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("EachEpisode with a callback that fails = %v after %d episodes, want its error after 1", err, n)
+	}
+}

@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"Episodes/ByNumberPrefix", testEpisodesByNumberPrefix},
 		{"Episodes/Since", testEpisodesSince},
 		{"Episodes/Cards", testEpisodeCards},
+		{"Episodes/Each", testEachEpisode},
 		{"SearchIndex", testSearchIndex},
 		{"Outbox/Lifecycle", testOutbox},
 		{"Outbox/ClaimBatches", testClaimBatches},
