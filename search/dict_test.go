@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/pmbot/pmbot/search/searchtest"
 )
 
 // osa is the edit distance fuzzy counts (insertions, deletions,
@@ -42,9 +40,7 @@ func osa(a, b string) int {
 // the first letter).
 func TestFuzzyFindsWhatEveryWordWouldTell(t *testing.T) {
 	ix := NewIndex()
-	for _, e := range searchtest.Corpus(t, 2000) {
-		ix.Add(Doc{ID: e.ID, FeedID: e.FeedID, Episode: e.Episode})
-	}
+	ix.Add(corpus(t, 2000)...)
 	ix.Prepare()
 	rng := rand.New(rand.NewPCG(11, 12))
 	queries := []string{"podcsat", "nintedo", "securty", "incidnet", "vulnerabilites", "presidnet", "x", "ab", "zzzzzz"}

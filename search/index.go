@@ -470,23 +470,11 @@ func (ix *Index) pack() {
 	for _, l := range ix.wordPost {
 		total += len(l)
 	}
-	wordOf := make(map[*posting]uint32, len(ix.wordPost))
-	for w, l := range ix.wordPost {
-		if len(l) > 0 {
-			wordOf[&l[0]] = uint32(w)
-		}
-	}
-	shares := make([]int32, len(ix.stemPost))
+	shares := ix.stemShares()
 	for st, l := range ix.stemPost {
-		shares[st] = -1
-		if len(l) == 0 {
-			continue
+		if shares[st] < 0 {
+			total += len(l)
 		}
-		if w, ok := wordOf[&l[0]]; ok && len(ix.wordPost[w]) == len(l) {
-			shares[st] = int32(w)
-			continue
-		}
-		total += len(l)
 	}
 	ix.packWords()
 	ix.packed, ix.moved = total, 0

@@ -82,9 +82,7 @@ func TestSnapshotAnswersAlike(t *testing.T) {
 // A header cut short, of another version or not one at all, is refused.
 func TestSnapshotRefused(t *testing.T) {
 	ix := NewIndex()
-	for _, e := range searchtest.Corpus(t, 50) {
-		ix.Add(Doc{ID: e.ID, FeedID: e.FeedID, Episode: e.Episode})
-	}
+	ix.Add(corpus(t, 50)...)
 	data := ix.Snapshot().Header
 	other := append([]byte(nil), data...)
 	other[len(snapshotMagic)-1]++
@@ -105,9 +103,7 @@ func TestSnapshotRefused(t *testing.T) {
 // answers, and Err says so.
 func TestSnapshotListErrors(t *testing.T) {
 	ix := NewIndex()
-	for _, e := range searchtest.Corpus(t, 50) {
-		ix.Add(Doc{ID: e.ID, FeedID: e.FeedID, Episode: e.Episode})
-	}
+	ix.Add(corpus(t, 50)...)
 	snap := ix.Snapshot()
 	for name, fetch := range map[string]func(bool, uint32) ([]byte, error){
 		"read fails": func(bool, uint32) ([]byte, error) { return nil, errors.New("disk on fire") },
@@ -132,9 +128,7 @@ func TestSnapshotListErrors(t *testing.T) {
 // index that searches without panicking.
 func FuzzSnapshot(f *testing.F) {
 	ix := NewIndex()
-	for _, e := range searchtest.Corpus(f, 20) {
-		ix.Add(Doc{ID: e.ID, FeedID: e.FeedID, Episode: e.Episode})
-	}
+	ix.Add(corpus(f, 20)...)
 	snap := ix.Snapshot()
 	f.Add(snap.Header)
 	f.Add(snap.Header[:len(snap.Header)/3])
