@@ -69,9 +69,13 @@ func TestSavedIndex(t *testing.T) {
 	}
 	want := answers(&Searcher{Index: r.Index, Store: db, Feed: "pm"})
 	poll(episodes(5)) // nothing new: polls move, changes do not
+	// A feed with no episodes yet changes nothing either.
+	if _, err := db.EnsureFeed(ctx, "other", "https://example.org/other.xml"); err != nil {
+		t.Fatal(err)
+	}
 	loaded, err := LoadIndex(ctx, db)
 	if err != nil || loaded == nil {
-		t.Fatalf("LoadIndex after a poll that changed nothing = %v, %v; want the saved index", loaded, err)
+		t.Fatalf("LoadIndex after a poll that changed nothing and a new feed = %v, %v; want the saved index", loaded, err)
 	}
 	if diff := cmp.Diff(want, answers(&Searcher{Index: loaded, Store: db, Feed: "pm"})); diff != "" {
 		t.Errorf("answers of the loaded index (-built +loaded):\n%s", diff)

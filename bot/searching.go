@@ -74,12 +74,15 @@ type indexedFeed struct {
 }
 
 // indexVersion names what an index holds: for each feed, how many polls that
-// changed episodes it has seen (store.Feed.Changes).
+// changed episodes it has seen (store.Feed.Changes). A feed none has changed
+// has no episodes: adding one leaves the version as it was.
 func indexVersion(changes map[int64]int) string {
 	ids := slices.Sorted(maps.Keys(changes))
 	var b strings.Builder
 	for _, id := range ids {
-		fmt.Fprintf(&b, "%d:%d;", id, changes[id])
+		if changes[id] > 0 {
+			fmt.Fprintf(&b, "%d:%d;", id, changes[id])
+		}
 	}
 	return b.String()
 }
