@@ -54,8 +54,10 @@ type IndexRefresher struct {
 	mu    sync.Mutex
 	feeds map[int64]indexedFeed
 	seed  maphash.Seed
-	// saved is the version of the index last saved, or found saved.
-	saved string
+	// saved is the version of the index last saved, or found saved, once
+	// there is one (hasSaved).
+	saved    string
+	hasSaved bool
 }
 
 // IndexSaver keeps a copy of the search index in the store.
@@ -240,16 +242,16 @@ func (r *IndexRefresher) Save(ctx context.Context) error {
 	for id, f := range r.feeds {
 		changes[id] = f.changes
 	}
-	saved := r.saved
+	saved, hasSaved := r.saved, r.hasSaved
 	r.mu.Unlock()
 	version := indexVersion(changes)
-	if version == saved {
+	if hasSaved && version == saved {
 		return nil
 	}
 	// Another replica may have saved it.
 	if cur, err := r.Saver.SearchIndex(ctx); err == nil && cur.Version == version {
 		r.mu.Lock()
-		r.saved = version
+		r.saved, r.hasSaved = version, true
 		r.mu.Unlock()
 		return nil
 	}
@@ -264,7 +266,7 @@ func (r *IndexRefresher) Save(ctx context.Context) error {
 		r.Logger.Debug("search index saved", "documents", r.Index.Len(), "took", time.Since(start).Round(time.Millisecond))
 	}
 	r.mu.Lock()
-	r.saved = version
+	r.saved, r.hasSaved = version, true
 	r.mu.Unlock()
 	return nil
 }
