@@ -37,9 +37,9 @@ func BuildIndex(ctx context.Context, st IndexStore) (*search.Index, error) {
 }
 
 // IndexRefresher keeps a search index in step with what the store holds when
-// another process polls (a replica without the poller lease): a feed whose poll
-// count moved is looked at again, and its episodes whose content changed are
-// indexed anew. The replica that polls feeds its index through Indexer too.
+// another process polls (a replica without the poller lease): a feed whose
+// count of polls that changed episodes moved is looked at again, and its
+// episodes whose content changed are indexed anew. The replica that polls feeds its index through Indexer too.
 type IndexRefresher struct {
 	Store IndexStore
 	// Index is filled by Build (a new one when nil).
@@ -63,16 +63,16 @@ type IndexRefresher struct {
 // IndexSaver keeps a copy of the search index in the store.
 type IndexSaver interface {
 	SearchIndex(ctx context.Context) (store.SavedIndex, error)
-	SearchPostings(ctx context.Context, gen int64, stem bool, term uint32) ([]byte, error)
 	SaveSearchIndex(ctx context.Context, version string, header []byte, words, stems [][]byte) (int64, error)
 }
 
-// indexedFeed is what the index holds of a feed: as of which poll, and each
-// episode's content hash by GUID, both digested to 64 bits (a map of the
-// strings was a tenth of an idle bot's heap at 10,000 episodes).
+// indexedFeed is what the index holds of a feed: as of which poll that
+// changed episodes (store.Feed.Changes), and each episode's content hash by
+// GUID, both digested to 64 bits (a map of the strings was a tenth of an idle
+// bot's heap at 10,000 episodes).
 type indexedFeed struct {
-	polls, changes int
-	hashes         map[uint64]uint64
+	changes int
+	hashes  map[uint64]uint64
 }
 
 // indexVersion names what an index holds: for each feed, how many polls that
@@ -116,8 +116,9 @@ func (r *IndexRefresher) Build(ctx context.Context) error {
 		return fmt.Errorf("bot: build index: %w", err)
 	}
 	for _, f := range fs {
-		// The feed's poll count is read before its episodes: a poll recorded
-		// meanwhile moves it, and the next Refresh reads the feed again.
+		// The feed's count of changes is read before its episodes: a poll
+		// that records episodes meanwhile moves it, and the next Refresh
+		// reads the feed again.
 		hashes, err := r.Store.ContentHashes(ctx, f.ID)
 		if err != nil {
 			return fmt.Errorf("bot: build index: %w", err)
@@ -125,7 +126,7 @@ func (r *IndexRefresher) Build(ctx context.Context) error {
 		if err := r.addFeed(ctx, f.ID); err != nil {
 			return fmt.Errorf("bot: build index: %w", err)
 		}
-		r.feeds[f.ID] = indexedFeed{polls: f.Polls, changes: f.Changes, hashes: r.digests(hashes)}
+		r.feeds[f.ID] = indexedFeed{changes: f.Changes, hashes: r.digests(hashes)}
 	}
 	r.Index.Prepare()
 	return nil
@@ -175,7 +176,7 @@ func (r *IndexRefresher) Refresh(ctx context.Context) (int, error) {
 	added := 0
 	for _, f := range fs {
 		known, ok := r.feeds[f.ID]
-		if ok && known.polls == f.Polls {
+		if ok && known.changes == f.Changes {
 			continue
 		}
 		hashes, err := r.Store.ContentHashes(ctx, f.ID)
@@ -198,7 +199,7 @@ func (r *IndexRefresher) Refresh(ctx context.Context) (int, error) {
 			r.Index.Prepare()
 			added += len(eps)
 		}
-		r.feeds[f.ID] = indexedFeed{polls: f.Polls, changes: f.Changes, hashes: r.digests(hashes)}
+		r.feeds[f.ID] = indexedFeed{changes: f.Changes, hashes: r.digests(hashes)}
 	}
 	return added, nil
 }

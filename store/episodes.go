@@ -212,28 +212,42 @@ const episodeColumns = `id, feed_id, data`
 // SQL, so a damaged row does not leave the answer short. damaged lists the ids
 // left out.
 func (d *DB) queryEpisodes(ctx context.Context, limit int, query string, args ...any) (out []Episode, damaged []int64, err error) {
+	damaged, err = d.eachEpisode(ctx, query, args, func(e Episode) (bool, error) {
+		out = append(out, e)
+		return limit == 0 || len(out) < limit, nil
+	})
+	return out, damaged, err
+}
+
+// eachEpisode runs an episode query and calls fn with each episode as its row
+// is read and decoded, until fn says no more or fails; damaged rows are left
+// out, noted, and listed.
+func (d *DB) eachEpisode(ctx context.Context, query string, args []any, fn func(Episode) (more bool, err error)) (damaged []int64, err error) {
 	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var e Episode
 		var data string
 		if err := rows.Scan(&e.ID, &e.FeedID, &data); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
 			d.noteDamaged(e.ID, e.FeedID, err)
 			damaged = append(damaged, e.ID)
 			continue
 		}
-		out = append(out, e)
-		if limit > 0 && len(out) == limit {
+		more, err := fn(e)
+		if err != nil {
+			return damaged, err
+		}
+		if !more {
 			break
 		}
 	}
-	return out, damaged, rows.Err()
+	return damaged, rows.Err()
 }
 
 // noteDamaged remembers a row whose data does not decode and logs it the first
@@ -291,38 +305,23 @@ func (d *DB) Latest(ctx context.Context, feedID int64, n int) ([]Episode, error)
 // Episodes returns every episode of a feed, newest first. Damaged rows are left
 // out (see DamagedEpisodes).
 func (d *DB) Episodes(ctx context.Context, feedID int64) ([]Episode, error) {
-	eps, _, err := d.queryEpisodes(ctx, 0, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? ORDER BY published DESC, id DESC`, feedID)
+	eps, _, err := d.queryEpisodes(ctx, 0, feedEpisodes, feedID)
 	if err != nil {
 		return nil, fmt.Errorf("store: episodes: %w", err)
 	}
 	return eps, nil
 }
 
+// feedEpisodes selects a feed's episodes, newest first.
+const feedEpisodes = `SELECT ` + episodeColumns + ` FROM episodes WHERE feed_id = ? ORDER BY published DESC, id DESC`
+
 // EachEpisode calls fn with every episode of a feed, newest first (as
 // Episodes), as each is read and decoded, so that a caller's work on one
 // overlaps the reading of the next (the search index's build, on another
 // core). Damaged rows are left out. An error of fn stops it and is returned.
 func (d *DB) EachEpisode(ctx context.Context, feedID int64, fn func(Episode) error) error {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+episodeColumns+` FROM episodes WHERE feed_id = ? ORDER BY published DESC, id DESC`, feedID)
+	_, err := d.eachEpisode(ctx, feedEpisodes, []any{feedID}, func(e Episode) (bool, error) { return true, fn(e) })
 	if err != nil {
-		return fmt.Errorf("store: episodes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e Episode
-		var data string
-		if err := rows.Scan(&e.ID, &e.FeedID, &data); err != nil {
-			return fmt.Errorf("store: episodes: %w", err)
-		}
-		if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
-			d.noteDamaged(e.ID, e.FeedID, err)
-			continue
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: episodes: %w", err)
 	}
 	return nil
