@@ -76,9 +76,12 @@ type Index struct {
 
 	// dict is the word ids sorted by word, for prefix and typo lookups; the words
 	// added since the last sort are merged in by prepare.
-	dict     []uint32
-	dirty    bool
-	docs     []docEntry
+	dict  []uint32
+	dirty bool
+	docs  []docEntry
+	// runs are each feed's documents as runs of consecutive numbers, so that a
+	// search in one feed reads only its part of each list (see prepare).
+	runs     map[int64][]docRun
 	byID     map[int64]uint32
 	byNumber map[int][]uint32
 	live     int
@@ -104,8 +107,9 @@ type Index struct {
 	lazy *lazyLists
 
 	// unshared turns shareStems off, for the test that checks sharing
-	// changes no answer.
-	unshared bool
+	// changes no answer; unscoped makes a search in one feed read every list
+	// whole, for the test that checks reading the feed's runs finds the same.
+	unshared, unscoped bool
 
 	// pool keeps searchers' per-document arrays between queries: allocating them
 	// per query would make the garbage collector the slowest part of a search.
@@ -127,6 +131,7 @@ func (ix *Index) reset() {
 	ix.stemStr, ix.stemPost = nil, nil
 	ix.dict = nil
 	ix.docs = nil
+	ix.runs = map[int64][]docRun{}
 	ix.byID = map[int64]uint32{}
 	ix.byNumber = map[int][]uint32{}
 	ix.live = 0
@@ -532,6 +537,7 @@ func (ix *Index) prepare() {
 			e.knorm[f] = k1 * (1 - fieldB[f] + fieldB[f]*float32(e.lens[f])/avg[f])
 		}
 	}
+	ix.findRuns()
 	if ix.lazy != nil {
 		// A loaded snapshot's lists are as they were saved, or not read yet.
 		ix.dirty = false
@@ -546,6 +552,31 @@ func (ix *Index) prepare() {
 		ix.pack()
 	}
 	ix.dirty = false
+}
+
+// docRun is the documents numbered from start to end, end excluded.
+type docRun struct{ start, end uint32 }
+
+// findRuns finds each feed's runs of documents. A build adds a feed's
+// episodes together, and a poll adds a few at the end: a feed is a few runs.
+func (ix *Index) findRuns() {
+	for f, r := range ix.runs {
+		ix.runs[f] = r[:0]
+	}
+	for i := range ix.docs {
+		f, n := ix.docs[i].feed, uint32(i)
+		r := ix.runs[f]
+		if k := len(r) - 1; k >= 0 && r[k].end == n {
+			r[k].end = n + 1
+		} else {
+			ix.runs[f] = append(r, docRun{n, n + 1})
+		}
+	}
+	for f, r := range ix.runs {
+		if len(r) == 0 {
+			delete(ix.runs, f)
+		}
+	}
 }
 
 // shareStems makes each stem that only one word has ("nintendo", "kubernetes")

@@ -71,6 +71,12 @@ func (ix *Index) SearchFeed(q string, feedID int64, limit int) []Result {
 	}
 	s := ix.searcher()
 	defer ix.release(s)
+	if feedID != 0 {
+		s.feed, s.runs = feedID, ix.runs[feedID]
+		if len(s.runs) == 0 {
+			return nil
+		}
+	}
 	s.run(pq)
 	top := s.top(limit, feedID)
 	if len(top) == 0 {
@@ -91,6 +97,12 @@ func (ix *Index) SearchFeed(q string, feedID int64, limit int) []Result {
 // searcher is the state of one query: per-document accumulators, sized to the index.
 type searcher struct {
 	ix *Index
+	// feed is the feed searched, 0 for every feed; runs are its documents.
+	// Other feeds' documents are not scored at all, so that the looser ways of
+	// matching a word (typos, splits) are tried when it is in no document of
+	// this feed.
+	feed int64
+	runs []docRun
 	// total is each document's score so far; covered the query words it matched.
 	total   []float32
 	covered []uint64
@@ -134,7 +146,7 @@ func (ix *Index) release(s *searcher) {
 	clear(s.marks.words)
 	clear(s.marks.stems)
 	clear(s.marks.joins)
-	s.ix = nil
+	s.ix, s.feed, s.runs = nil, 0, nil
 	ix.pool.Put(s)
 }
 
@@ -233,7 +245,9 @@ func (s *searcher) word(w qword, last bool, number int) {
 			score = numberOnlyScore
 		}
 		for _, d := range ix.byNumber[n] {
-			s.score(d, score)
+			if s.inFeed(&ix.docs[d]) {
+				s.score(d, score)
+			}
 		}
 	}
 }
@@ -286,7 +300,7 @@ func (s *searcher) split(w string) {
 				j++
 			default:
 				e := &ix.docs[pa[i].doc]
-				if e.live {
+				if e.live && s.inFeed(e) {
 					sc := (idfA*bm25f(e, pa[i].tf) + idfB*bm25f(e, pb[j].tf)) / 2
 					s.score(pa[i].doc, sc*weightSplit)
 					s.pos[pa[i].doc] = min(s.pos[pa[i].doc], pa[i].pos, pb[j].pos)
@@ -350,17 +364,61 @@ func bm25f(e *docEntry, tf [numFields]uint8) float32 {
 	return sc
 }
 
-// postings scores the documents of one term for the current query word.
+// postings scores the documents of one term for the current query word. In
+// one feed, it reads the parts of the list within the feed's runs, found by
+// binary search, unless the feed is in so many runs that reading the whole list
+// costs less.
 func (s *searcher) postings(post []posting, weight float32) {
 	idf := s.idf(len(post)) * weight
+	if s.feed == 0 || len(s.runs)*runSearchCost >= len(post) || s.ix.unscoped {
+		s.scoreAll(post, idf, s.feed)
+		return
+	}
+	for _, r := range s.runs {
+		post = post[firstAtLeast(post, r.start):]
+		n := firstAtLeast(post, r.end)
+		s.scoreAll(post[:n], idf, 0)
+		post = post[n:]
+		if len(post) == 0 {
+			break
+		}
+	}
+}
+
+// runSearchCost is about what finding a run's part of a list costs, in
+// postings read.
+const runSearchCost = 16
+
+// scoreAll scores the live documents of post of the feed (of any when feed is 0).
+func (s *searcher) scoreAll(post []posting, idf float32, feed int64) {
 	docs := s.ix.docs
 	for _, p := range post {
 		e := &docs[p.doc]
-		if e.live {
+		if e.live && (feed == 0 || e.feed == feed) {
 			s.score(p.doc, idf*bm25f(e, p.tf))
 			s.pos[p.doc] = min(s.pos[p.doc], p.pos)
 		}
 	}
+}
+
+// firstAtLeast returns the index of the first posting of post, sorted by
+// document, whose document is at least doc (len(post) if none is).
+func firstAtLeast(post []posting, doc uint32) int {
+	lo, hi := 0, len(post)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if post[m].doc < doc {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// inFeed reports whether a document is in the feed searched.
+func (s *searcher) inFeed(e *docEntry) bool {
+	return s.feed == 0 || e.feed == s.feed
 }
 
 // score keeps a document's best score for the current query word.
