@@ -23,16 +23,11 @@ func foldRune(b []byte, r rune) []byte {
 	return foldOther(b, r)
 }
 
-// latinFolds are foldOther's answers for the Latin letters past ASCII (up to
-// latinEnd), worked out once: decomposing each accented letter of French
-// notes as it was read cost more than the rest of tokenizing them.
-var latinFolds = func() []string {
-	out := make([]string, latinEnd-utf8.RuneSelf)
-	for r := rune(utf8.RuneSelf); r < latinEnd; r++ {
-		out[r-utf8.RuneSelf] = string(foldOther(nil, r))
-	}
-	return out
-}()
+// latinFolds (fold_table.go) are foldOther's answers for the Latin letters
+// past ASCII, up to latinEnd, written out: decomposing each accented letter of
+// French notes as it was read cost more than the rest of tokenizing them, and
+// working them out at start cost every process a millisecond and more.
+// TestLatinFolds checks them, and writes them again with -update.
 
 // latinEnd is where Latin Extended-B ends.
 const latinEnd = 0x250
