@@ -182,8 +182,8 @@ func idleRSS(b *testing.B, env []string, args func() []string) {
 // BenchmarkColdQuery runs one-shot commands of the real binary, as a person
 // types them, on a database of 10,000 episodes (their feed not due) with the
 // search index `run` saves in it, and without (search-nothing-saved: the
-// index is built), and on the Post Mortem feed, and reports the wall time of
-// each whole process.
+// index is built), and on the Post Mortem feed (with and without the saved
+// index), and reports the wall time of each whole process.
 //
 //	go test ./cmd/pmbot -run '^$' -bench ColdQuery
 func BenchmarkColdQuery(b *testing.B) {
@@ -197,30 +197,10 @@ func BenchmarkColdQuery(b *testing.B) {
 	if _, stderr, code := pmbot(b, append(pm, "latest")...); code != 0 {
 		b.Fatalf("loading Post Mortem: %s", stderr)
 	}
-	// As `run` leaves the database: the search index saved in it.
-	saved := filepath.Join(b.TempDir(), "saved.db")
-	data, err := os.ReadFile(dbPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(saved, data, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	st, err := store.Open(ctx, saved, store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := &bot.IndexRefresher{Store: st, Saver: st}
-	if err := r.Build(ctx); err != nil {
-		b.Fatal(err)
-	}
-	if err := r.Save(ctx); err != nil {
-		b.Fatal(err)
-	}
-	st.Close()
+	saved, pmSaved := savedIndexCopy(b, dbPath), savedIndexCopy(b, pmDB)
 	big := []string{"--config", cfg, "--db", saved}
 	unsaved := []string{"--config", cfg, "--db", dbPath}
+	pmWithIndex := []string{"--db", pmSaved, "--feed", "../../testdata/postmortem/feed.xml"}
 	for _, tt := range []struct {
 		name string
 		args []string
@@ -231,6 +211,7 @@ func BenchmarkColdQuery(b *testing.B) {
 		{"episodes-10000/episode-number", append(big, "episode", "3")},
 		{"episodes-10000/takeaways", append(big, "takeaways", "3")},
 		{"postmortem/search", append(pm, "search", "bgp")},
+		{"postmortem/search-saved", append(pmWithIndex, "search", "bgp")},
 		{"postmortem/takeaways", append(pm, "takeaways", "17")},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
@@ -242,6 +223,34 @@ func BenchmarkColdQuery(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/command")
 		})
 	}
+}
+
+// savedIndexCopy returns a copy of a database as `run` leaves it: with the
+// search index saved in it.
+func savedIndexCopy(b *testing.B, db string) string {
+	b.Helper()
+	saved := filepath.Join(b.TempDir(), "saved-"+filepath.Base(db))
+	data, err := os.ReadFile(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(saved, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, saved, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	r := &bot.IndexRefresher{Store: st, Saver: st}
+	if err := r.Build(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if err := r.Save(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return saved
 }
 
 // BenchmarkCatalogueGrowth is how the bot's costs grow with its catalogue:
