@@ -199,14 +199,20 @@ func (s *searcher) run(q query) {
 // the word as typed found nothing.
 func (s *searcher) word(w qword, last bool, number int) {
 	ix := s.ix
+	var exact []posting
 	if id, ok := ix.words[w.word]; ok {
-		s.postings(ix.wordList(id), weightExact)
+		exact = ix.wordList(id)
+		s.postings(exact, weightExact)
 		s.marks.words[w.word] = true
 	}
 	s.stemBuf = stems(s.stemBuf, w.word, w.lower)
 	for _, st := range s.stemBuf {
 		if id, ok := ix.stems[st]; ok {
-			s.postings(ix.stemList(id), weightStem)
+			// A stem that only this word has shares its list (shareStems):
+			// scored again, lower, it would change nothing.
+			if list := ix.stemList(id); !sameList(list, exact) {
+				s.postings(list, weightStem)
+			}
 			s.marks.stems[st] = true
 		}
 	}
@@ -414,6 +420,11 @@ func firstAtLeast(post []posting, doc uint32) int {
 		}
 	}
 	return lo
+}
+
+// sameList reports whether a and b are one list of postings.
+func sameList(a, b []posting) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
 }
 
 // inFeed reports whether a document is in the feed searched.
