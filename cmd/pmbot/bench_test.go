@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -221,6 +223,51 @@ func BenchmarkColdQuery(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/command")
+		})
+	}
+}
+
+// BenchmarkColdQueryBaseline runs Post Mortem one-shots of this binary and of
+// another build of pmbot (PMBOT_BENCH_BASELINE, its path), in turns so that
+// both meet the same moments of the machine, each on its own database made
+// by its own `latest`, and reports the median wall time of each process. It
+// is skipped without PMBOT_BENCH_BASELINE. To compare with the commit at which
+// issue 11 was filed:
+//
+//	git worktree add /tmp/at-filing 2e6c299
+//	(cd /tmp/at-filing && go build -o /tmp/pmbot-at-filing ./cmd/pmbot)
+//	PMBOT_BENCH_BASELINE=/tmp/pmbot-at-filing go test ./cmd/pmbot -run '^$' -bench ColdQueryBaseline -benchtime 40x
+func BenchmarkColdQueryBaseline(b *testing.B) {
+	baseline := os.Getenv("PMBOT_BENCH_BASELINE")
+	if baseline == "" {
+		b.Skip("PMBOT_BENCH_BASELINE names no pmbot binary to compare with")
+	}
+	feed := "../../testdata/postmortem/feed.xml"
+	bins := map[string]string{"baseline": baseline, "this": binary}
+	dbs := make(map[string]string)
+	for name, bin := range bins {
+		dbs[name] = filepath.Join(b.TempDir(), name+".db")
+		if out, err := exec.Command(bin, "--db", dbs[name], "--feed", feed, "latest").CombinedOutput(); err != nil {
+			b.Fatalf("%s latest: %v: %s", name, err, out)
+		}
+	}
+	for _, args := range [][]string{{"search", "bgp"}, {"takeaways", "17"}, {"version"}} {
+		b.Run(strings.Join(args, "-"), func(b *testing.B) {
+			times := map[string][]time.Duration{}
+			for b.Loop() {
+				for _, name := range []string{"baseline", "this"} {
+					start := time.Now()
+					cmd := exec.Command(bins[name], append([]string{"--db", dbs[name], "--feed", feed}, args...)...)
+					if out, err := cmd.CombinedOutput(); err != nil {
+						b.Fatalf("%s %v: %v: %s", name, args, err, out)
+					}
+					times[name] = append(times[name], time.Since(start))
+				}
+			}
+			for name, ts := range times {
+				slices.Sort(ts)
+				b.ReportMetric(float64(ts[len(ts)/2].Microseconds())/1e3, name+"-ms")
+			}
 		})
 	}
 }
