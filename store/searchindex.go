@@ -53,6 +53,10 @@ func (d *DB) SearchPostings(ctx context.Context, gen int64, stem bool, term uint
 // SQLite holding a megabyte more once the save was done.
 const saveBatch = 50
 
+// saveBatchBytes bounds the postings one INSERT writes: SQLite copies a
+// statement's arguments into memory it keeps once the save is done.
+const saveBatchBytes = 64 << 10
+
 // SaveSearchIndex replaces the saved search index with a new generation, in
 // one transaction: a header and its lists of postings, words' and stems'
 // (search.Snapshot; empty lists are not saved). It returns the generation.
@@ -66,13 +70,14 @@ func (d *DB) SaveSearchIndex(ctx context.Context, version string, header []byte,
 			return err
 		}
 		var args []any
+		size := 0
 		flush := func() error {
 			if len(args) == 0 {
 				return nil
 			}
 			n := len(args) / 4
 			_, err := tx.ExecContext(ctx, `INSERT INTO search_postings (gen, stem, term, data) VALUES (?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?)", n-1), args...)
-			args = args[:0]
+			args, size = args[:0], 0
 			return err
 		}
 		for stem, lists := range [][][]byte{words, stems} {
@@ -81,7 +86,7 @@ func (d *DB) SaveSearchIndex(ctx context.Context, version string, header []byte,
 					continue
 				}
 				args = append(args, gen, stem, int64(term), data)
-				if len(args) == 4*saveBatch {
+				if size += len(data); len(args) == 4*saveBatch || size >= saveBatchBytes {
 					if err := flush(); err != nil {
 						return err
 					}
@@ -98,6 +103,12 @@ func (d *DB) SaveSearchIndex(ctx context.Context, version string, header []byte,
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: save search index: %w", err)
+	}
+	// Not an in-memory database: it lives as long as its one connection.
+	if d.sql.renewAfterBulk && d.file != Memory {
+		if conn, err := d.db.Conn(ctx); err == nil {
+			discard(conn)
+		}
 	}
 	return gen, nil
 }

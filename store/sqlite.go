@@ -52,6 +52,10 @@ type dialect struct {
 	createMigrations string
 	// elsewhere says how to point pmbot at another database.
 	elsewhere string
+	// renewAfterBulk: a connection that wrote a large transaction (a saved
+	// search index) is closed, for a fresh one: SQLite's memory grew for the
+	// write and stays with the connection.
+	renewAfterBulk bool
 }
 
 // sqliteDialect is SQLite's SQL.
@@ -65,6 +69,7 @@ var sqliteDialect = dialect{
 	countTables:       `SELECT COUNT(*), COALESCE(SUM(name = 'schema_migrations'), 0) FROM sqlite_master WHERE type = 'table'`,
 	createMigrations:  `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
 	elsewhere:         "point --db at another file",
+	renewAfterBulk:    true,
 }
 
 // accessMode is how SQLite opens the file.
