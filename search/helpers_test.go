@@ -46,3 +46,18 @@ func epWith(title, notes string, takeaways []string) feeds.Episode {
 	ep.Notes.Takeaways = takeaways
 	return ep
 }
+
+// answer is a result as tests compare them: which episode, how well.
+type answer struct {
+	ID    int64
+	Score float64
+}
+
+// answersOf returns the results' answers, in order (empty, not nil, for none).
+func answersOf(rs []Result) []answer {
+	out := []answer{}
+	for _, r := range rs {
+		out = append(out, answer{r.ID, r.Score})
+	}
+	return out
+}

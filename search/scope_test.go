@@ -50,17 +50,6 @@ func TestSearchFeedRuns(t *testing.T) {
 	if n := len(runs.runs[1]); n < 5 {
 		t.Fatalf("feed 1 is in %d runs, want several", n)
 	}
-	type answer struct {
-		ID    int64
-		Score float64
-	}
-	answers := func(rs []Result) []answer {
-		out := []answer{}
-		for _, r := range rs {
-			out = append(out, answer{r.ID, r.Score})
-		}
-		return out
-	}
 	inFeed := func(rs []Result, feed int64, limit int) []Result {
 		var out []Result
 		for _, r := range rs {
@@ -79,12 +68,12 @@ func TestSearchFeedRuns(t *testing.T) {
 						t.Errorf("SearchFeed(%q, %d) found episode %d of feed %d", q, feed, r.ID, r.FeedID)
 					}
 				}
-				if diff := cmp.Diff(answers(whole.SearchFeed(q, feed, 10)), answers(got)); diff != "" {
+				if diff := cmp.Diff(answersOf(whole.SearchFeed(q, feed, 10)), answersOf(got)); diff != "" {
 					t.Errorf("SearchFeed(%q, %d), runs (-whole lists +runs):\n%s", q, feed, diff)
 				}
 				if kind == "plain" || kind == "prefix" || kind == "number" {
 					all := inFeed(runs.Search(q, 5000), feed, 10)
-					if diff := cmp.Diff(answers(all), answers(got)); diff != "" {
+					if diff := cmp.Diff(answersOf(all), answersOf(got)); diff != "" {
 						t.Errorf("SearchFeed(%q, %d) (-every feed's, less the other's +feed's):\n%s", q, feed, diff)
 					}
 				}

@@ -58,19 +58,8 @@ func TestSharedStemsAnswerAlike(t *testing.T) {
 		queries = append(queries, searchtest.Queries[kind]...)
 	}
 	queries = append(queries, "téléchargement", "sécurité", "nintendo", "réécriture", "telecharge")
-	type answer struct {
-		ID    int64
-		Score float64
-	}
-	answers := func(ix *Index, q string) []answer {
-		var out []answer
-		for _, r := range ix.Search(q, 20) {
-			out = append(out, answer{r.ID, r.Score})
-		}
-		return out
-	}
 	for _, q := range queries {
-		if diff := cmp.Diff(answers(plain, q), answers(shared, q)); diff != "" {
+		if diff := cmp.Diff(answersOf(plain.Search(q, 20)), answersOf(shared.Search(q, 20))); diff != "" {
 			t.Errorf("Search(%q), shared stems (-unshared +shared):\n%s", q, diff)
 		}
 	}
