@@ -522,13 +522,18 @@ func (unreadCatalog) Latest(context.Context, int) ([]feeds.Episode, error) {
 	return nil, commands.Errorf("no episodes yet: the feed could not be read (%s); next try at %s UTC", "the feed server failed (500 Internal Server Error)", "10:36")
 }
 
-// TestNoEpisodeSaysWhyThereAreNone: "episode 3" on a feed that could not be read
-// says why there are no episodes, not "no episode 3".
+// TestNoEpisodeSaysWhyThereAreNone: "episode 3" or a search on a feed that
+// could not be read says why there are no episodes, not "no episode 3" or "no
+// episode matches".
 func TestNoEpisodeSaysWhyThereAreNone(t *testing.T) {
 	r := newRouter(unreadCatalog{})
-	rep, err := run(t, r, "episode 3")
-	if !commands.IsUserError(err) || !strings.Contains(rep.Text, "could not be read (the feed server failed") {
-		t.Errorf("episode 3 = %q, %v; want why the feed has no episodes", rep.Text, err)
+	for _, text := range []string{"episode 3", "search bgp", "episode incident bgp"} {
+		t.Run(text, func(t *testing.T) {
+			rep, err := run(t, r, text)
+			if !commands.IsUserError(err) || !strings.Contains(rep.Text, "could not be read (the feed server failed") {
+				t.Errorf("%s = %q, %v; want why the feed has no episodes", text, rep.Text, err)
+			}
+		})
 	}
 }
 

@@ -59,7 +59,7 @@ func (h *handlers) search(ctx context.Context, req Request) (Reply, error) {
 		}
 	}
 	if len(hits) == 0 {
-		return Reply{}, Errorf("no episode matches %q", clip(q, 60))
+		return Reply{}, noMatch(ctx, h.deps.Catalog, q)
 	}
 	return Reply{Header: t.S("Results for %q", clip(q, 60)), Hits: hits[:min(len(hits), maxHits)], Private: true, Shareable: true}, nil
 }
@@ -336,9 +336,19 @@ func Find(ctx context.Context, cat Catalog, args []string) (feeds.Episode, error
 		return feeds.Episode{}, err
 	}
 	if len(eps) == 0 {
-		return feeds.Episode{}, Errorf("no episode matches %q", clip(q, 60))
+		return feeds.Episode{}, noMatch(ctx, cat, q)
 	}
 	return eps[0], nil
+}
+
+// noMatch is the answer to words no episode matches: why the feed has no
+// episodes at all when it has none (not read yet, or failing), else that none
+// matches.
+func noMatch(ctx context.Context, cat Catalog, q string) error {
+	if _, err := cat.Latest(ctx, 1); IsUserError(err) {
+		return err
+	}
+	return Errorf("no episode matches %q", clip(q, 60))
 }
 
 // scan is the search without an index: episodes whose title has every word of q,
