@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pmbot/pmbot/feeds"
+	"github.com/pmbot/pmbot/search"
 	"github.com/pmbot/pmbot/store"
 )
 
@@ -107,5 +108,54 @@ func TestSavedIndex(t *testing.T) {
 	}
 	if got := answers(&Searcher{Index: fresh, Store: db, Feed: "pm"}); len(got) != 6 {
 		t.Errorf("the new saved index finds %d episodes, want 6: %v", len(got), got)
+	}
+}
+
+// slowSaver is an IndexSaver whose saves take took on the test's clock.
+type slowSaver struct {
+	clock *time.Time
+	took  time.Duration
+	saves int
+}
+
+func (s *slowSaver) SearchIndex(context.Context) (store.SavedIndex, error) {
+	return store.SavedIndex{}, store.ErrNotFound
+}
+
+func (s *slowSaver) SaveSearchIndex(context.Context, string, []byte, [][]byte, [][]byte) (int64, error) {
+	*s.clock = s.clock.Add(s.took)
+	s.saves++
+	return int64(s.saves), nil
+}
+
+// Run saves again no sooner than saveSpacing times what the last save took: a
+// save of 3 s (50,000 episodes on PostgreSQL) waits 5 minutes, one of 5 ms
+// half a second.
+func TestSaveSpacing(t *testing.T) {
+	for _, tt := range []struct {
+		took, after time.Duration
+		want        bool
+	}{
+		{3 * time.Second, time.Minute, false},
+		{3 * time.Second, 299 * time.Second, false},
+		{3 * time.Second, 300 * time.Second, true},
+		{5 * time.Millisecond, 400 * time.Millisecond, false},
+		{5 * time.Millisecond, 500 * time.Millisecond, true},
+	} {
+		t.Run(fmt.Sprintf("took %v, %v later", tt.took, tt.after), func(t *testing.T) {
+			now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+			saver := &slowSaver{clock: &now, took: tt.took}
+			r := &IndexRefresher{Index: search.NewIndex(), Saver: saver, Now: func() time.Time { return now }}
+			if !r.saveDue() {
+				t.Fatal("saveDue before any save = false, want true")
+			}
+			if err := r.Save(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(tt.after)
+			if got := r.saveDue(); got != tt.want {
+				t.Errorf("saveDue = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
