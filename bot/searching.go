@@ -39,7 +39,8 @@ func BuildIndex(ctx context.Context, st IndexStore) (*search.Index, error) {
 // IndexRefresher keeps a search index in step with what the store holds when
 // another process polls (a replica without the poller lease): a feed whose
 // count of polls that changed episodes moved is looked at again, and its
-// episodes whose content changed are indexed anew. The replica that polls feeds its index through Indexer too.
+// episodes whose content changed are indexed anew. The replica that polls
+// feeds its index through Indexer too.
 type IndexRefresher struct {
 	Store IndexStore
 	// Index is filled by Build (a new one when nil).
@@ -202,6 +203,12 @@ func (r *IndexRefresher) Refresh(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("bot: refresh index: %w", err)
 	}
 	added := 0
+	// Readied once for every feed read again, rather than by the next search.
+	defer func() {
+		if added > 0 {
+			r.Index.Prepare()
+		}
+	}()
 	for _, f := range fs {
 		known, ok := r.feeds[f.ID]
 		if ok && known.changes == f.Changes {
@@ -224,7 +231,6 @@ func (r *IndexRefresher) Refresh(ctx context.Context) (int, error) {
 			}
 			eps = slices.DeleteFunc(eps, func(e store.Episode) bool { return !changed[e.GUID] })
 			r.Index.Add(docs(eps)...)
-			r.Index.Prepare()
 			added += len(eps)
 		}
 		r.feeds[f.ID] = indexedFeed{changes: f.Changes, hashes: r.digests(hashes)}

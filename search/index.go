@@ -560,22 +560,14 @@ type docRun struct{ start, end uint32 }
 // findRuns finds each feed's runs of documents. A build adds a feed's
 // episodes together, and a poll adds a few at the end: a feed is a few runs.
 func (ix *Index) findRuns() {
-	for f, r := range ix.runs {
-		ix.runs[f] = r[:0]
-	}
-	for i := range ix.docs {
-		f, n := ix.docs[i].feed, uint32(i)
-		r := ix.runs[f]
-		if k := len(r) - 1; k >= 0 && r[k].end == n {
-			r[k].end = n + 1
-		} else {
-			ix.runs[f] = append(r, docRun{n, n + 1})
+	clear(ix.runs)
+	for i := 0; i < len(ix.docs); {
+		f, j := ix.docs[i].feed, i+1
+		for j < len(ix.docs) && ix.docs[j].feed == f {
+			j++
 		}
-	}
-	for f, r := range ix.runs {
-		if len(r) == 0 {
-			delete(ix.runs, f)
-		}
+		ix.runs[f] = append(ix.runs[f], docRun{uint32(i), uint32(j)})
+		i = j
 	}
 }
 

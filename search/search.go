@@ -1,9 +1,11 @@
 package search
 
 import (
+	"cmp"
 	"maps"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 )
 
@@ -410,16 +412,8 @@ func (s *searcher) scoreAll(post []posting, idf float32, feed int64) {
 // firstAtLeast returns the index of the first posting of post, sorted by
 // document, whose document is at least doc (len(post) if none is).
 func firstAtLeast(post []posting, doc uint32) int {
-	lo, hi := 0, len(post)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if post[m].doc < doc {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
+	i, _ := slices.BinarySearchFunc(post, doc, func(p posting, doc uint32) int { return cmp.Compare(p.doc, doc) })
+	return i
 }
 
 // sameList reports whether a and b are one list of postings.

@@ -234,8 +234,7 @@ func (d *DB) eachEpisode(ctx context.Context, query string, args []any, fn func(
 		if err := rows.Scan(&e.ID, &e.FeedID, &data); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
-			d.noteDamaged(e.ID, e.FeedID, err)
+		if !d.decode(&e, data) {
 			damaged = append(damaged, e.ID)
 			continue
 		}
@@ -248,6 +247,17 @@ func (d *DB) eachEpisode(ctx context.Context, query string, args []any, fn func(
 		}
 	}
 	return damaged, rows.Err()
+}
+
+// decode sets e's episode from its row's data, and says whether it decoded;
+// a row that does not is noted damaged.
+func (d *DB) decode(e *Episode, data string) bool {
+	e.Episode = feeds.Episode{}
+	if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
+		d.noteDamaged(e.ID, e.FeedID, err)
+		return false
+	}
+	return true
 }
 
 // noteDamaged remembers a row whose data does not decode and logs it the first
@@ -415,13 +425,9 @@ func (d *DB) EpisodeCards(ctx context.Context, ids []int64) ([]Episode, error) {
 			return nil, fmt.Errorf("store: episode cards: %w", err)
 		}
 		ep.Published = fromUnix(published)
-		if filled == 0 {
-			e.Episode = feeds.Episode{}
-			if err := json.Unmarshal([]byte(data), &e.Episode); err != nil {
-				d.noteDamaged(e.ID, e.FeedID, err)
-				damaged = append(damaged, e.ID)
-				eps = eps[:len(eps)-1]
-			}
+		if filled == 0 && !d.decode(e, data) {
+			damaged = append(damaged, e.ID)
+			eps = eps[:len(eps)-1]
 		}
 	}
 	if err := rows.Err(); err != nil {
